@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// DPDK 22.11's headers expect SSE4.2 and its own include directories; SwiftPM keeps only
+/// -I/-L/-l from pkg-config, so every target that imports CDPDK passes these itself.
+let dpdkCFlags: [SwiftSetting] = [
+    .unsafeFlags([
+        "-Xcc", "-march=corei7",
+        "-Xcc", "-I/usr/include/dpdk",
+        "-Xcc", "-I/usr/include/x86_64-linux-gnu/dpdk",
+    ]),
+]
+
+/// Debian's libdpdk.pc carries a comment line SwiftPM's pkg-config parser rejects, so the
+/// libraries are named here; the PMDs themselves are plugins the EAL loads at run time.
+let dpdkLibraries: [LinkerSetting] = [
+    "rte_eal", "rte_ethdev", "rte_mbuf", "rte_mempool", "rte_ring", "rte_net", "rte_kvargs", "numa", "pci",
+].map { .linkedLibrary($0) }
+
+let package = Package(
+    name: "vf-driver",
+    products: [
+        .library(name: "VFDriver", targets: ["VFDriver"]),
+        .library(name: "PacketRing", targets: ["PacketRing"]),
+        .executable(name: "vf-fwd", targets: ["vf-fwd"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CDPDK",
+            providers: [.apt(["libdpdk-dev", "libnuma-dev", "libpci-dev"])]
+        ),
+        .target(
+            name: "PacketRing",
+            dependencies: [.product(name: "Atomics", package: "swift-atomics")]
+        ),
+        .target(
+            name: "VFDriver",
+            dependencies: ["CDPDK", "PacketRing", "Yams", .product(name: "Atomics", package: "swift-atomics")],
+            swiftSettings: dpdkCFlags,
+            linkerSettings: dpdkLibraries
+        ),
+        .executableTarget(
+            name: "vf-fwd",
+            dependencies: ["VFDriver", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Atomics", package: "swift-atomics")],
+            swiftSettings: dpdkCFlags
+        ),
+        .testTarget(name: "PacketRingTests", dependencies: ["PacketRing"]),
+        .testTarget(
+            name: "VFDriverTests",
+            dependencies: ["VFDriver", "CDPDK"],
+            swiftSettings: dpdkCFlags
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,108 @@
+/* The project's only C: DPDK 22.11 headers plus thin static-inline accessors for what Swift
+ * cannot reach by itself. `struct rte_mbuf` is 64-byte aligned, so Swift imports it as an
+ * OpaquePointer; function-like macros (rte_errno, rte_pktmbuf_mtod) are not imported at all. */
+#ifndef VF_CDPDK_SHIM_H
+#define VF_CDPDK_SHIM_H
+
+/* rte_config.h must come first: every other DPDK header assumes its RTE_* limits. */
+#include <rte_config.h>
+#include <rte_common.h>
+#include <rte_eal.h>
+#include <rte_errno.h>
+#include <rte_lcore.h>
+#include <rte_launch.h>
+#include <rte_cycles.h>
+#include <rte_mempool.h>
+#include <rte_mbuf.h>
+#include <rte_ethdev.h>
+#include <rte_ether.h>
+#include <rte_version.h>
+#include <numa.h>
+
+/* ---- EAL ---- */
+static inline int vf_errno(void) { return rte_errno; }
+static inline uint64_t vf_rdtsc(void) { return rte_rdtsc(); }
+
+/* ---- mbuf (struct rte_mbuf, rte_mbuf_core.h) ---- */
+static inline uint8_t *vf_mbuf_data(struct rte_mbuf *m) { return rte_pktmbuf_mtod(m, uint8_t *); }
+static inline uint16_t vf_mbuf_data_len(const struct rte_mbuf *m) { return m->data_len; }
+static inline uint32_t vf_mbuf_pkt_len(const struct rte_mbuf *m) { return m->pkt_len; }
+static inline uint16_t vf_mbuf_headroom(const struct rte_mbuf *m) { return m->data_off; }
+static inline uint16_t vf_mbuf_nb_segs(const struct rte_mbuf *m) { return m->nb_segs; }
+static inline uint64_t vf_mbuf_ol_flags(const struct rte_mbuf *m) { return m->ol_flags; }
+static inline uint16_t vf_mbuf_vlan_tci(const struct rte_mbuf *m) { return m->vlan_tci; }
+static inline struct rte_mempool *vf_mbuf_pool(const struct rte_mbuf *m) { return m->pool; }
+
+/* RX strip metadata is consumed once the engine has read the tag. */
+static inline void vf_mbuf_clear_rx_vlan(struct rte_mbuf *m) {
+    m->ol_flags &= ~(RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED);
+}
+/* TX VLAN insert (RTE_ETH_TX_OFFLOAD_VLAN_INSERT): the NIC writes TPID 0x8100 + tci. */
+static inline void vf_mbuf_request_tx_vlan(struct rte_mbuf *m, uint16_t tci) {
+    m->vlan_tci = tci;
+    m->ol_flags |= RTE_MBUF_F_TX_VLAN;
+}
+static inline void vf_mbuf_set_rx_vlan_stripped(struct rte_mbuf *m, uint16_t tci) {
+    m->vlan_tci = tci;
+    m->ol_flags |= RTE_MBUF_F_RX_VLAN | RTE_MBUF_F_RX_VLAN_STRIPPED;
+}
+static inline uint8_t *vf_mbuf_prepend(struct rte_mbuf *m, uint16_t len) {
+    return (uint8_t *)rte_pktmbuf_prepend(m, len);
+}
+static inline uint8_t *vf_mbuf_adj(struct rte_mbuf *m, uint16_t len) {
+    return (uint8_t *)rte_pktmbuf_adj(m, len);
+}
+static inline uint8_t *vf_mbuf_append(struct rte_mbuf *m, uint16_t len) {
+    return (uint8_t *)rte_pktmbuf_append(m, len);
+}
+static inline void vf_mbuf_free(struct rte_mbuf *m) { rte_pktmbuf_free(m); }
+static inline void vf_mbuf_free_bulk(struct rte_mbuf **ms, unsigned int n) { rte_pktmbuf_free_bulk(ms, n); }
+static inline struct rte_mbuf *vf_mbuf_alloc(struct rte_mempool *mp) { return rte_pktmbuf_alloc(mp); }
+
+/* ---- ethdev ---- */
+static inline uint16_t vf_rx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n) {
+    return rte_eth_rx_burst(port, queue, pkts, n);
+}
+static inline uint16_t vf_tx_burst(uint16_t port, uint16_t queue, struct rte_mbuf **pkts, uint16_t n) {
+    return rte_eth_tx_burst(port, queue, pkts, n);
+}
+/* rte_eth_conf is a large struct of unions; Swift only needs these fields of it. */
+static inline int vf_eth_configure(uint16_t port, uint16_t rxq, uint16_t txq,
+                                   uint64_t rx_offloads, uint64_t tx_offloads, uint32_t mtu) {
+    struct rte_eth_conf conf;
+    memset(&conf, 0, sizeof(conf));
+    conf.rxmode.mtu = mtu;
+    conf.rxmode.offloads = rx_offloads;
+    conf.txmode.offloads = tx_offloads;
+    return rte_eth_dev_configure(port, rxq, txq, &conf);
+}
+static inline int vf_eth_rx_queue_setup(uint16_t port, uint16_t queue, uint16_t desc,
+                                        unsigned int socket, uint64_t offloads,
+                                        struct rte_mempool *mp) {
+    struct rte_eth_dev_info info;
+    int rc = rte_eth_dev_info_get(port, &info);
+    if (rc != 0) return rc;
+    struct rte_eth_rxconf rxconf = info.default_rxconf;
+    rxconf.offloads = offloads;
+    return rte_eth_rx_queue_setup(port, queue, desc, socket, &rxconf, mp);
+}
+static inline int vf_eth_tx_queue_setup(uint16_t port, uint16_t queue, uint16_t desc,
+                                        unsigned int socket, uint64_t offloads) {
+    struct rte_eth_dev_info info;
+    int rc = rte_eth_dev_info_get(port, &info);
+    if (rc != 0) return rc;
+    struct rte_eth_txconf txconf = info.default_txconf;
+    txconf.offloads = offloads;
+    return rte_eth_tx_queue_setup(port, queue, desc, socket, &txconf);
+}
+
+/* Offload bits Swift cannot see: they are macros over RTE_BIT64. */
+static const uint64_t VF_RX_OFFLOAD_VLAN_STRIP = RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+static const uint64_t VF_TX_OFFLOAD_VLAN_INSERT = RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
+static const uint64_t VF_TX_OFFLOAD_MBUF_FAST_FREE = RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
+static const uint64_t VF_MBUF_F_RX_VLAN_STRIPPED = RTE_MBUF_F_RX_VLAN_STRIPPED;
+static const uint64_t VF_MBUF_F_TX_VLAN = RTE_MBUF_F_TX_VLAN;
+static const uint16_t VF_PKTMBUF_HEADROOM = RTE_PKTMBUF_HEADROOM;
+static const uint16_t VF_MBUF_DEFAULT_BUF_SIZE = RTE_MBUF_DEFAULT_BUF_SIZE;
+
+#endif

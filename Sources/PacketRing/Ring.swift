@@ -1,0 +1,239 @@
+import Atomics
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A fixed-capacity, lock-free FIFO of pointer-sized values with DPDK `rte_ring` semantics.
+///
+/// - Producers and consumers are each either `.single` (one thread at a time, the fast path)
+///   or `.multi` (any number of threads, compare-and-swap on the head), chosen at creation.
+/// - `enqueueBulk`/`dequeueBulk` move all `count` elements or none; `enqueueBurst`/
+///   `dequeueBurst` move as many as fit or are present. Both return how many moved.
+/// - The capacity is exactly what was asked: a ring of 1000 holds 1000 elements.
+///
+/// Indices are free-running 32-bit counters compared with wrapping arithmetic, so the ring
+/// never needs a sentinel slot. Each side publishes its tail with a release store and reads the
+/// other side's tail with an acquire load; that pair is the only ordering needed. A single
+/// producer (consumer) keeps a private copy of the consumer's (producer's) tail and re-reads the
+/// shared one only when that copy says the ring is full (empty), which keeps the other side's
+/// cache line where it is (Rigtorp's SPSCQueue).
+public final class Ring<Element: BitwiseCopyable> {
+    public enum Synchronization: Sendable {
+        case single
+        case multi
+    }
+
+    /// Elements the ring holds at most.
+    public let capacity: Int
+    @usableFromInline let mask: UInt32
+    @usableFromInline let capacity32: UInt32
+    @usableFromInline let multiProducer: Bool
+    @usableFromInline let multiConsumer: Bool
+
+    /// Producer line: head (claimed), tail (published), and the producer's copy of the consumer tail.
+    @usableFromInline let producerHead: UnsafeAtomic<UInt32>
+    @usableFromInline let producerTail: UnsafeAtomic<UInt32>
+    @usableFromInline let cachedConsumerTail: UnsafeMutablePointer<UInt32>
+    /// Consumer line: the mirror image.
+    @usableFromInline let consumerHead: UnsafeAtomic<UInt32>
+    @usableFromInline let consumerTail: UnsafeAtomic<UInt32>
+    @usableFromInline let cachedProducerTail: UnsafeMutablePointer<UInt32>
+    @usableFromInline let slots: UnsafeMutablePointer<Element>
+    private let block: UnsafeMutableRawPointer
+
+    /// Two 64-byte lines per side: the adjacent-line prefetcher pulls lines in pairs.
+    private static var sideStride: Int { 128 }
+
+    /// Creates an empty ring of exactly `capacity` elements (1 ... 2^31).
+    public convenience init(capacity: Int, producers: Synchronization = .single, consumers: Synchronization = .single) {
+        self.init(capacity: capacity, producers: producers, consumers: consumers, startIndex: 0)
+    }
+
+    /// `startIndex` places both sides at an arbitrary index, so tests can cross 2^32.
+    init(capacity: Int, producers: Synchronization, consumers: Synchronization, startIndex: UInt32) {
+        precondition(capacity >= 1 && capacity <= 1 << 31, "Ring capacity must be 1...2^31, got \(capacity)")
+        precondition(MemoryLayout<Element>.size <= 8, "Ring holds pointer-sized elements")
+        var size = 1
+        while size < capacity { size <<= 1 }
+        self.capacity = capacity
+        self.capacity32 = UInt32(capacity)
+        self.mask = UInt32(truncatingIfNeeded: size - 1)
+        self.multiProducer = producers == .multi
+        self.multiConsumer = consumers == .multi
+
+        let stride = Self.sideStride
+        let block = UnsafeMutableRawPointer.allocate(byteCount: 2 * stride + size * MemoryLayout<Element>.stride, alignment: stride)
+        block.initializeMemory(as: UInt8.self, repeating: 0, count: 2 * stride)
+        self.block = block
+        func atomic(_ offset: Int) -> UnsafeAtomic<UInt32> {
+            let cell = (block + offset).bindMemory(to: UInt32.AtomicRepresentation.self, capacity: 1)
+            cell.initialize(to: .init(startIndex))
+            return UnsafeAtomic(at: cell)
+        }
+        func plain(_ offset: Int) -> UnsafeMutablePointer<UInt32> {
+            let cell = (block + offset).bindMemory(to: UInt32.self, capacity: 1)
+            cell.initialize(to: startIndex)
+            return cell
+        }
+        producerHead = atomic(0)
+        producerTail = atomic(4)
+        cachedConsumerTail = plain(8)
+        consumerHead = atomic(stride)
+        consumerTail = atomic(stride + 4)
+        cachedProducerTail = plain(stride + 8)
+        slots = (block + 2 * stride).bindMemory(to: Element.self, capacity: size)
+    }
+
+    deinit { block.deallocate() }
+
+    // MARK: - Enqueue
+
+    /// Enqueues all `count` elements or none; returns `count` or 0.
+    @inlinable @discardableResult
+    public func enqueueBulk(_ elements: UnsafePointer<Element>, count: Int) -> Int {
+        enqueue(elements, count: count, exact: true)
+    }
+
+    /// Enqueues as many of `count` elements as fit; returns how many.
+    @inlinable @discardableResult
+    public func enqueueBurst(_ elements: UnsafePointer<Element>, count: Int) -> Int {
+        enqueue(elements, count: count, exact: false)
+    }
+
+    /// Enqueues one element; false when the ring is full.
+    @inlinable
+    public func enqueue(_ element: Element) -> Bool {
+        withUnsafePointer(to: element) { enqueue($0, count: 1, exact: true) } == 1
+    }
+
+    @inlinable
+    func enqueue(_ elements: UnsafePointer<Element>, count: Int, exact: Bool) -> Int {
+        let wanted = UInt32(truncatingIfNeeded: count)
+        let head: UInt32
+        let n: UInt32
+        if multiProducer {
+            var claimed = producerHead.load(ordering: .acquiring)
+            while true {
+                let free = capacity32 &+ consumerTail.load(ordering: .acquiring) &- claimed
+                let take = free >= wanted ? wanted : (exact ? 0 : free)
+                if take == 0 { return 0 }
+                let (done, current) = producerHead.weakCompareExchange(
+                    expected: claimed, desired: claimed &+ take, ordering: .acquiring)
+                if done { head = claimed; n = take; break }
+                claimed = current
+            }
+        } else {
+            head = producerTail.load(ordering: .relaxed)
+            var free = capacity32 &+ cachedConsumerTail.pointee &- head
+            if free < wanted {
+                cachedConsumerTail.pointee = consumerTail.load(ordering: .acquiring)
+                free = capacity32 &+ cachedConsumerTail.pointee &- head
+            }
+            n = free >= wanted ? wanted : (exact ? 0 : free)
+            if n == 0 { return 0 }
+        }
+        copyIn(elements, count: n, at: head)
+        if multiProducer { waitForTurn(producerTail, at: head) }
+        producerTail.store(head &+ n, ordering: .releasing)
+        return Int(n)
+    }
+
+    // MARK: - Dequeue
+
+    /// Dequeues exactly `count` elements into `buffer`, or none; returns `count` or 0.
+    @inlinable @discardableResult
+    public func dequeueBulk(into buffer: UnsafeMutablePointer<Element>, count: Int) -> Int {
+        dequeue(into: buffer, count: count, exact: true)
+    }
+
+    /// Dequeues up to `count` elements into `buffer`; returns how many.
+    @inlinable @discardableResult
+    public func dequeueBurst(into buffer: UnsafeMutablePointer<Element>, count: Int) -> Int {
+        dequeue(into: buffer, count: count, exact: false)
+    }
+
+    /// Dequeues one element; nil when the ring is empty.
+    @inlinable
+    public func dequeue() -> Element? {
+        withUnsafeTemporaryAllocation(of: Element.self, capacity: 1) { cell in
+            dequeue(into: cell.baseAddress!, count: 1, exact: true) == 1 ? cell[0] : nil
+        }
+    }
+
+    @inlinable
+    func dequeue(into buffer: UnsafeMutablePointer<Element>, count: Int, exact: Bool) -> Int {
+        let wanted = UInt32(truncatingIfNeeded: count)
+        let head: UInt32
+        let n: UInt32
+        if multiConsumer {
+            var claimed = consumerHead.load(ordering: .acquiring)
+            while true {
+                let available = producerTail.load(ordering: .acquiring) &- claimed
+                let take = available >= wanted ? wanted : (exact ? 0 : available)
+                if take == 0 { return 0 }
+                let (done, current) = consumerHead.weakCompareExchange(
+                    expected: claimed, desired: claimed &+ take, ordering: .acquiring)
+                if done { head = claimed; n = take; break }
+                claimed = current
+            }
+        } else {
+            head = consumerTail.load(ordering: .relaxed)
+            var available = cachedProducerTail.pointee &- head
+            if available < wanted {
+                cachedProducerTail.pointee = producerTail.load(ordering: .acquiring)
+                available = cachedProducerTail.pointee &- head
+            }
+            n = available >= wanted ? wanted : (exact ? 0 : available)
+            if n == 0 { return 0 }
+        }
+        copyOut(buffer, count: n, at: head)
+        if multiConsumer { waitForTurn(consumerTail, at: head) }
+        consumerTail.store(head &+ n, ordering: .releasing)
+        return Int(n)
+    }
+
+    // MARK: - Occupancy (a snapshot: other threads may change it at once)
+
+    /// Elements in the ring.
+    public var count: Int {
+        let used = producerTail.load(ordering: .acquiring) &- consumerTail.load(ordering: .acquiring)
+        return Int(min(used, capacity32))
+    }
+
+    /// Elements that can still be enqueued.
+    public var freeCount: Int { capacity - count }
+    public var isEmpty: Bool { count == 0 }
+    public var isFull: Bool { count == capacity }
+
+    // MARK: - Slots
+
+    @inlinable
+    func copyIn(_ source: UnsafePointer<Element>, count: UInt32, at index: UInt32) {
+        let start = Int(index & mask)
+        let first = min(Int(count), Int(mask) + 1 - start)
+        (slots + start).update(from: source, count: first)
+        if first < Int(count) { slots.update(from: source + first, count: Int(count) - first) }
+    }
+
+    @inlinable
+    func copyOut(_ destination: UnsafeMutablePointer<Element>, count: UInt32, at index: UInt32) {
+        let start = Int(index & mask)
+        let first = min(Int(count), Int(mask) + 1 - start)
+        destination.update(from: slots + start, count: first)
+        if first < Int(count) { (destination + first).update(from: slots, count: Int(count) - first) }
+    }
+
+    /// Multi-producer (consumer) only: earlier claimants publish first, so the tail moves in order.
+    @inlinable
+    func waitForTurn(_ tail: UnsafeAtomic<UInt32>, at head: UInt32) {
+        var spins = 0
+        while tail.load(ordering: .relaxed) != head {
+            spins &+= 1
+            // A preempted earlier claimant can only finish if we give up the core.
+            if spins & 1023 == 0 { sched_yield() }
+        }
+    }
+}
+
+extension Ring: @unchecked Sendable {}

@@ -1,0 +1,225 @@
+import Yams
+
+extension ForwarderConfig {
+    /// Parses and validates a config (spec section 2). Every error names `file` and a line.
+    public static func load(yaml: String, file: String) throws(ConfigError) -> ForwarderConfig {
+        var loader = ConfigLoader(file: file)
+        return try loader.load(yaml)
+    }
+}
+
+/// Walks the YAML node tree keeping marks, so each error can point at its line.
+private struct ConfigLoader {
+    let file: String
+
+    init(file: String) { self.file = file }
+
+    func error(_ node: Node?, _ problem: String) -> ConfigError {
+        ConfigError(file: file, line: node?.mark?.line ?? 1, problem)
+    }
+
+    mutating func load(_ yaml: String) throws(ConfigError) -> ForwarderConfig {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: yaml) else {
+                throw error(nil, "the file is empty; it needs at least `ports:`")
+            }
+            root = node
+        } catch let e as ConfigError {
+            throw e
+        } catch let e as YamlError {
+            throw ConfigError(file: file, line: Self.line(of: e), "YAML syntax: \(e)")
+        } catch {
+            throw ConfigError(file: file, line: 1, "YAML: \(error)")
+        }
+        let top = try mapping(root, keys: ["eal", "ports", "rules", "forwarding"], what: "the top level")
+        var config = ForwarderConfig(ports: [], rules: [])
+        if let eal = top["eal"] {
+            config.eal = try sequence(eal.value, what: "eal").map { (item) throws(ConfigError) in try string(item, what: "an EAL argument") }
+        }
+        guard let ports = top["ports"] else { throw error(root, "missing `ports:`") }
+        var portLines: [Int] = []
+        for item in try sequence(ports.value, what: "ports") {
+            let port = try loadPort(item)
+            if let earlier = config.ports.firstIndex(where: { $0.name == port.name }) {
+                throw error(item, "duplicate port name '\(port.name)' (first defined on line \(portLines[earlier]))")
+            }
+            config.ports.append(port)
+            portLines.append(item.mark?.line ?? 1)
+        }
+        if config.ports.isEmpty { throw error(ports.value, "`ports:` is empty") }
+        if !config.isMockOnly && config.ports.contains(where: { $0.device.isMock }) {
+            throw error(ports.value, "mock ports and DPDK ports cannot be mixed in one config")
+        }
+        var ruleLines: [Int] = []
+        if let rules = top["rules"] {
+            for item in try sequence(rules.value, what: "rules") {
+                for rule in try loadRules(item, ports: config.ports) {
+                    if let earlier = config.rules.firstIndex(where: { $0.inPort == rule.inPort && $0.match == rule.match }) {
+                        throw error(item, "two rules have the same `in` (\(config.ports[rule.inPort].name), \(Self.describe(rule.match))); the other is on line \(ruleLines[earlier])")
+                    }
+                    config.rules.append(rule)
+                    ruleLines.append(item.mark?.line ?? 1)
+                }
+            }
+        }
+        if let forwarding = top["forwarding"] {
+            let fields = try mapping(forwarding.value, keys: ["burst"], what: "forwarding")
+            if let burst = fields["burst"] {
+                config.burst = try integer(burst.value, what: "burst", in: 1...512)
+            }
+        }
+        return config
+    }
+
+    func loadPort(_ node: Node) throws(ConfigError) -> PortConfig {
+        let keys = ["name", "device", "rx-queues", "tx-queues", "rx-descriptors", "tx-descriptors", "mtu", "vlan-offload"]
+        let fields = try mapping(node, keys: keys, what: "a port")
+        guard let nameNode = fields["name"] else { throw error(node, "a port needs `name:`") }
+        let name = try string(nameNode.value, what: "name")
+        let allowed = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+        guard !name.isEmpty, name.allSatisfy(allowed.contains) else {
+            throw error(nameNode.value, "port name '\(name)' must match [A-Za-z0-9_-]+")
+        }
+        guard let deviceNode = fields["device"] else { throw error(node, "port '\(name)' needs `device:`") }
+        let deviceText = try string(deviceNode.value, what: "device")
+        guard let device = DeviceString(deviceText) else {
+            throw error(deviceNode.value, "device '\(deviceText)' is neither a PCI address (0000:03:10.0), a DPDK vdev (net_pcap0,...) nor mock:KEY=VALUE,...")
+        }
+        var port = PortConfig(name: name, device: device)
+        if let n = fields["rx-queues"] { port.rxQueues = try integer(n.value, what: "rx-queues", in: 1...64) }
+        if let n = fields["tx-queues"] { port.txQueues = try integer(n.value, what: "tx-queues", in: 1...64) }
+        if let n = fields["rx-descriptors"] { port.rxDescriptors = try powerOfTwo(n.value, what: "rx-descriptors") }
+        if let n = fields["tx-descriptors"] { port.txDescriptors = try powerOfTwo(n.value, what: "tx-descriptors") }
+        // 68 is DPDK's RTE_ETHER_MIN_MTU; 9710 the 82599 VF's largest (9728-byte frames with CRC).
+        if let n = fields["mtu"] { port.mtu = try integer(n.value, what: "mtu", in: 68...9710) }
+        if let flag = fields["vlan-offload"] { port.vlanOffload = try boolean(flag.value, what: "vlan-offload") }
+        return port
+    }
+
+    /// One rule as written, plus its mirror when `bidirectional: true`.
+    func loadRules(_ node: Node, ports: [PortConfig]) throws(ConfigError) -> [Rule] {
+        let fields = try mapping(node, keys: ["in", "out", "bidirectional"], what: "a rule")
+        guard let inNode = fields["in"] else { throw error(node, "a rule needs `in:`") }
+        guard let outNode = fields["out"] else { throw error(node, "a rule needs `out:`") }
+        let (inPort, inVLAN) = try endpoint(inNode.value, ports: ports, what: "in")
+        let (outPort, outVLAN) = try endpoint(outNode.value, ports: ports, what: "out")
+        var bidirectional = false
+        if let b = fields["bidirectional"] { bidirectional = try boolean(b.value, what: "bidirectional") }
+
+        let rule: Rule
+        switch inVLAN {
+        case nil:
+            throw error(inNode.value, "`in` needs `vlan:` (a VID, [outer, inner], untagged or any)")
+        case .some(.any):
+            if outVLAN != nil { throw error(outNode.value, "an `any` rule forwards frames unchanged: its `out` cannot have a `vlan`") }
+            rule = Rule(inPort: inPort, match: .any, outPort: outPort, output: nil)
+        case .some(.exact(let stack)):
+            switch outVLAN {
+            case .some(.any): throw error(outNode.value, "`vlan: any` is only valid in `in`")
+            case .some(.exact(let out)): rule = Rule(inPort: inPort, match: .exact(stack), outPort: outPort, output: out)
+            // No `vlan` in `out`: the frame keeps the stack it matched with.
+            case nil: rule = Rule(inPort: inPort, match: .exact(stack), outPort: outPort, output: stack)
+            }
+        }
+        guard bidirectional else { return [rule] }
+        let mirror = Rule(inPort: rule.outPort, match: rule.output.map(VLANMatch.exact) ?? .any,
+                          outPort: rule.inPort, output: rule.output == nil ? nil : inVLAN.flatMap { if case .exact(let s) = $0 { s } else { nil } })
+        return [rule, mirror]
+    }
+
+    func endpoint(_ node: Node, ports: [PortConfig], what: String) throws(ConfigError) -> (Int, VLANMatch?) {
+        let fields = try mapping(node, keys: ["port", "vlan"], what: "`\(what)`")
+        guard let portNode = fields["port"] else { throw error(node, "`\(what)` needs `port:`") }
+        let name = try string(portNode.value, what: "port")
+        guard let index = ports.firstIndex(where: { $0.name == name }) else {
+            throw error(portNode.value, "rule names unknown port '\(name)' (ports: \(ports.map(\.name).joined(separator: ", ")))")
+        }
+        guard let vlanNode = fields["vlan"]?.value else { return (index, nil) }
+        return (index, try vlan(vlanNode))
+    }
+
+    func vlan(_ node: Node) throws(ConfigError) -> VLANMatch {
+        if let scalar = node.scalar {
+            switch scalar.string {
+            case "any": return .any
+            case "untagged": return .exact(.untagged)
+            default: return .exact(.single(try vid(node)))
+            }
+        }
+        let items = try sequence(node, what: "vlan")
+        guard items.count == 2 else { throw error(node, "a VLAN list is [outer, inner]: exactly two VIDs, got \(items.count)") }
+        return .exact(.double(outer: try vid(items[0]), inner: try vid(items[1])))
+    }
+
+    func vid(_ node: Node) throws(ConfigError) -> UInt16 {
+        guard let text = node.scalar?.string, let value = Int(text) else {
+            throw error(node, "vlan must be a VID (1..4094), [outer, inner], untagged or any; got '\(node.scalar?.string ?? "a collection")'")
+        }
+        guard (1...4094).contains(value) else { throw error(node, "VID \(value) is outside 1..4094") }
+        return UInt16(value)
+    }
+
+    // MARK: typed access
+
+    func mapping(_ node: Node, keys: [String], what: String) throws(ConfigError) -> [String: (key: Node, value: Node)] {
+        guard let map = node.mapping else { throw error(node, "\(what) must be a mapping") }
+        var result: [String: (key: Node, value: Node)] = [:]
+        for (key, value) in map {
+            let name = key.scalar?.string ?? ""
+            guard keys.contains(name) else {
+                throw error(key, "unknown key '\(name)' in \(what) (allowed: \(keys.joined(separator: ", ")))")
+            }
+            guard result[name] == nil else { throw error(key, "key '\(name)' appears twice in \(what)") }
+            result[name] = (key, value)
+        }
+        return result
+    }
+
+    func sequence(_ node: Node, what: String) throws(ConfigError) -> [Node] {
+        guard let items = node.sequence else { throw error(node, "`\(what)` must be a list") }
+        return Array(items)
+    }
+
+    func string(_ node: Node, what: String) throws(ConfigError) -> String {
+        guard let scalar = node.scalar else { throw error(node, "`\(what)` must be a single value") }
+        return scalar.string
+    }
+
+    func integer(_ node: Node, what: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int {
+        guard let text = node.scalar?.string, let value = Int(text) else {
+            throw error(node, "`\(what)` must be an integer")
+        }
+        guard range.contains(value) else { throw error(node, "`\(what)` \(value) is outside \(range.lowerBound)..\(range.upperBound)") }
+        return value
+    }
+
+    func powerOfTwo(_ node: Node, what: String) throws(ConfigError) -> Int {
+        let value = try integer(node, what: what, in: 8...32768)
+        guard value & (value - 1) == 0 else { throw error(node, "`\(what)` \(value) is not a power of two") }
+        return value
+    }
+
+    func boolean(_ node: Node, what: String) throws(ConfigError) -> Bool {
+        switch node.scalar?.string {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default: throw error(node, "`\(what)` must be true or false")
+        }
+    }
+
+    static func line(of error: YamlError) -> Int {
+        // YamlError's description starts with "line:column:" for parser and scanner errors.
+        let text = "\(error)"
+        return Int(text.prefix(while: \.isNumber)) ?? 1
+    }
+
+    static func describe(_ match: VLANMatch) -> String {
+        switch match {
+        case .any: "vlan any"
+        case .exact(.untagged): "untagged"
+        case .exact(.single(let v)): "vlan \(v)"
+        case .exact(.double(let o, let i)): "vlan [\(o), \(i)]"
+        }
+    }
+}

@@ -1,0 +1,72 @@
+/// vf-fwd's configuration as a value (spec section 2), validated and with every port and rule
+/// resolved to an index. Built by `ForwarderConfig.load(yaml:file:)`.
+public struct ForwarderConfig: Equatable, Sendable {
+    public var eal: [String]?
+    public var ports: [PortConfig]
+    public var rules: [Rule]
+    public var burst: Int
+
+    public init(eal: [String]? = nil, ports: [PortConfig], rules: [Rule], burst: Int = 32) {
+        self.eal = eal
+        self.ports = ports
+        self.rules = rules
+        self.burst = burst
+    }
+
+    /// True when every port is the pure-Swift mock: DPDK is then never initialised.
+    public var isMockOnly: Bool { ports.allSatisfy { $0.device.isMock } }
+}
+
+public struct PortConfig: Equatable, Sendable {
+    public var name: String
+    public var device: DeviceString
+    public var rxQueues: Int = 1
+    public var txQueues: Int = 1
+    public var rxDescriptors: Int = 1024
+    public var txDescriptors: Int = 1024
+    /// L3 MTU: the bytes after the tag stack's ethertype (spec section 4).
+    public var mtu: Int = 1500
+    /// Use the NIC's VLAN strip (RX) and insert (TX) where `rte_eth_dev_info` offers them.
+    public var vlanOffload: Bool = false
+
+    public init(name: String, device: DeviceString) {
+        self.name = name
+        self.device = device
+    }
+}
+
+/// A tag stack as written in a rule: `untagged`, one VID or `[outer, inner]`.
+public enum VLANStack: Equatable, Hashable, Sendable {
+    case untagged
+    case single(UInt16)
+    case double(outer: UInt16, inner: UInt16)
+
+    public var tagCount: Int {
+        switch self {
+        case .untagged: 0
+        case .single: 1
+        case .double: 2
+        }
+    }
+}
+
+public enum VLANMatch: Equatable, Hashable, Sendable {
+    case exact(VLANStack)
+    /// Every frame of the port that no exact rule matches; it leaves unchanged.
+    case any
+}
+
+public struct Rule: Equatable, Sendable {
+    public var inPort: Int
+    public var match: VLANMatch
+    public var outPort: Int
+    /// nil for an `any` rule: the frame leaves as it came.
+    public var output: VLANStack?
+
+    public init(inPort: Int, match: VLANMatch, outPort: Int, output: VLANStack?) {
+        self.inPort = inPort
+        self.match = match
+        self.outPort = outPort
+        self.output = output
+    }
+}

@@ -1,0 +1,151 @@
+import Atomics
+import CDPDK
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a `ForwarderConfig` on DPDK ethdev ports: EAL, one mbuf pool, ports, lanes on the EAL's
+/// lcores. `run` forwards until `stop` is requested, then drains, stops and closes every port.
+public final class DPDKForwarder {
+    public let config: ForwarderConfig
+    public let ports: [EthPort]
+    public let pool: PacketPool
+    public let plan: ForwardingPlan
+    public let lanes: [ForwardingLane<EthPort>]
+    let laneLcores: [UInt32]
+    private var deviceCounters: [DeviceCounters]?
+    private var closed = false
+
+    /// The EAL arguments for `config`: its `eal:` list (or `override`), each device once, and a
+    /// per-process `--file-prefix` unless the user chose one, so concurrent runs never collide.
+    public static func ealArguments(for config: ForwarderConfig, override: [String]? = nil) -> [String] {
+        var arguments = override ?? config.eal ?? ["--no-huge", "-m", "512", "--no-pci"]
+        if !arguments.contains(where: { $0.hasPrefix("--file-prefix") || $0 == "--in-memory" }) {
+            arguments.append("--file-prefix=vf-fwd-\(getpid())")
+        }
+        // An explicit allow-list also keeps the EAL from probing every other PCI device.
+        for port in config.ports { arguments += port.device.ealArguments }
+        return arguments
+    }
+
+    /// Opens every port of `config` on an initialised EAL (not started yet).
+    public init(config: ForwarderConfig) throws(DPDKError) {
+        self.config = config
+        var rxDescriptors = 0, txDescriptors = 0, largestMTU = 0
+        for port in config.ports {
+            rxDescriptors += port.rxQueues * port.rxDescriptors
+            txDescriptors += port.txQueues * port.txDescriptors
+            largestMTU = max(largestMTU, port.mtu)
+        }
+        let lcores = EAL.lcores
+        // Room for every descriptor ring, a staged burst per lane and port, and per-lcore caches.
+        let buffers = rxDescriptors + txDescriptors + lcores.count * (config.ports.count + 1) * config.burst + lcores.count * 512 + 1024
+        // One segment holds the largest frame: MTU, Ethernet header, two tags, CRC.
+        let dataRoom = max(Int(VF_MBUF_DEFAULT_BUF_SIZE), Int(VF_PKTMBUF_HEADROOM) + largestMTU + 14 + 8 + 4)
+        pool = try PacketPool(name: "vf-fwd", count: buffers, dataRoom: dataRoom, socket: Int32(rte_socket_id()))
+
+        var ports: [EthPort] = []
+        for port in config.ports {
+            let id = try EthPort.find(port.device)
+            var c = EthPortConfiguration()
+            c.rxQueues = port.rxQueues
+            c.txQueues = port.txQueues
+            c.rxDescriptors = port.rxDescriptors
+            c.txDescriptors = port.txDescriptors
+            c.mtu = port.mtu
+            c.vlanOffload = port.vlanOffload
+            ports.append(try EthPort(id: id, configuration: c, pool: pool))
+        }
+        self.ports = ports
+        plan = ForwardingPlan(config: config, insertsTags: ports.map(\.insertsTags), stripsTags: ports.map(\.stripsTags))
+
+        // Each lane needs a TX queue of its own on every port.
+        var rxPairs: [(port: Int, queue: UInt16)] = []
+        for (index, port) in config.ports.enumerated() where config.rules.contains(where: { $0.inPort == index }) {
+            for queue in 0..<port.rxQueues { rxPairs.append((index, UInt16(queue))) }
+        }
+        let laneCount = max(1, min(lcores.count, config.ports.map(\.txQueues).min() ?? 1, rxPairs.count))
+        var lanes: [ForwardingLane<EthPort>] = []
+        for lane in 0..<laneCount {
+            let mine = rxPairs.enumerated().filter { $0.offset % laneCount == lane }.map(\.element)
+            lanes.append(ForwardingLane(plan: plan, ports: ports, rxPairs: mine, txQueue: UInt16(lane), burst: config.burst))
+        }
+        self.lanes = lanes
+        laneLcores = Array(lcores.prefix(laneCount))
+    }
+
+    /// Starts the ports. Promiscuous mode is asked for where the device allows it: a VF's PF
+    /// must trust it, and a port that refuses still forwards what is addressed to it.
+    public func start() throws(DPDKError) {
+        for port in ports {
+            try port.start()
+            try? port.enablePromiscuous()
+        }
+    }
+
+    /// Forwards on every lane until `shouldStop` becomes true. Lane 0 runs on the calling (main)
+    /// lcore and calls `tick` between bursts (at most every 64 polls), which may request the stop.
+    public func run(shouldStop: UnsafeAtomic<Bool>, tick: () -> Void) {
+        var contexts: [LaneContext] = []
+        for (index, lcore) in laneLcores.enumerated().dropFirst() {
+            let context = LaneContext(lane: lanes[index], stop: shouldStop)
+            contexts.append(context)
+            rte_eal_remote_launch({ raw in
+                Unmanaged<LaneContext>.fromOpaque(raw!).takeUnretainedValue().run()
+                return 0
+            }, Unmanaged.passUnretained(context).toOpaque(), lcore)
+        }
+        let main = lanes[0]
+        var polls = 0
+        while !shouldStop.load(ordering: .relaxed) {
+            _ = main.poll()
+            polls &+= 1
+            if polls & 63 == 0 { tick() }
+        }
+        for lcore in laneLcores.dropFirst() { rte_eal_wait_lcore(lcore) }
+        withExtendedLifetime(contexts) {}
+    }
+
+    /// What vf-fwd counted per port, summed over lanes.
+    public var counters: [PortCounters] {
+        (0..<ports.count).map { port in
+            var total = PortCounters()
+            for lane in lanes { lane.counters.read(port: port, into: &total) }
+            return total
+        }
+    }
+
+    /// The drivers' own counters; after `shutdown`, as they were when the ports stopped.
+    public var deviceStats: [DeviceCounters] { deviceCounters ?? ports.map(\.deviceStats) }
+
+    /// Stops and closes every port (the pcap PMD flushes its files on close). Lanes hold no
+    /// frames between polls, so once they return nothing is in flight.
+    public func shutdown() throws(DPDKError) {
+        guard !closed else { return }
+        closed = true
+        var firstError: DPDKError?
+        for port in ports {
+            do throws(DPDKError) { try port.stop() } catch { firstError = firstError ?? error }
+        }
+        deviceCounters = ports.map(\.deviceStats)
+        for port in ports {
+            do throws(DPDKError) { try port.close() } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
+    }
+}
+
+/// What a worker lcore needs: its lane and the shared stop flag.
+final class LaneContext {
+    let lane: ForwardingLane<EthPort>
+    let stop: UnsafeAtomic<Bool>
+
+    init(lane: ForwardingLane<EthPort>, stop: UnsafeAtomic<Bool>) {
+        self.lane = lane
+        self.stop = stop
+    }
+
+    func run() {
+        while !stop.load(ordering: .relaxed) { _ = lane.poll() }
+    }
+}

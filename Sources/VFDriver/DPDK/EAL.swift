@@ -1,0 +1,58 @@
+import CDPDK
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The DPDK Environment Abstraction Layer: initialised once per process, cleaned up at exit.
+public enum EAL {
+    public private(set) static var isInitialized = false
+
+    /// Runs `rte_eal_init` with `arguments` (argv[0] is supplied). Fails with advice for the
+    /// usual causes: no hugepages, not root, a device that cannot be probed.
+    public static func initialize(arguments: [String]) throws(DPDKError) {
+        precondition(!isInitialized, "the EAL initialises once per process")
+        let argv = (["vf-fwd"] + arguments).map { strdup($0) }
+        defer { argv.forEach { free($0) } }
+        var pointers = argv + [nil]
+        let rc = pointers.withUnsafeMutableBufferPointer { rte_eal_init(Int32(argv.count), $0.baseAddress) }
+        if rc < 0 {
+            let code = vf_errno()
+            throw DPDKError("EAL initialisation (\(arguments.joined(separator: " ")))", code: code,
+                            advice: advice(errno: code, arguments: arguments))
+        }
+        isInitialized = true
+    }
+
+    /// Releases hugepages and devices; the EAL cannot be initialised again in this process.
+    public static func cleanup() {
+        guard isInitialized else { return }
+        rte_eal_cleanup()
+    }
+
+    static func advice(errno code: Int32, arguments: [String]) -> String {
+        var hints: [String] = []
+        if getuid() != 0 { hints.append("DPDK needs root (or CAP_SYS_ADMIN, CAP_IPC_LOCK and access to /dev/vfio): run as root") }
+        if !arguments.contains("--no-huge") {
+            hints.append("if no hugepages are reserved, run `scripts/hugepages.sh reserve 1024` or pass `--no-huge -m 512`")
+        }
+        if code == EEXIST || code == EALREADY { hints.append("the EAL is already initialised in this process") }
+        if arguments.contains(where: { $0.hasPrefix("0000:") || $0 == "-a" }) {
+            hints.append("a PCI device must be bound to vfio-pci: `dpdk-devbind.py -b vfio-pci ADDRESS`")
+        }
+        return hints.joined(separator: "; ")
+    }
+
+    /// The lcore ids the EAL enabled (`-l`), main lcore first.
+    public static var lcores: [UInt32] {
+        var ids: [UInt32] = [rte_get_main_lcore()]
+        var id = rte_get_next_lcore(UInt32.max, 1, 0)
+        while id < RTE_MAX_LCORE {
+            ids.append(id)
+            id = rte_get_next_lcore(id, 1, 0)
+        }
+        return ids
+    }
+
+    /// TSC ticks per second, as measured by the EAL.
+    public static var tscHz: UInt64 { rte_get_tsc_hz() }
+}

@@ -1,0 +1,139 @@
+import CDPDK
+
+/// How to set up an ethdev port: a value checked against what `rte_eth_dev_info` reports.
+public struct EthPortConfiguration: Equatable, Sendable {
+    public var rxQueues = 1
+    public var txQueues = 1
+    public var rxDescriptors = 1024
+    public var txDescriptors = 1024
+    /// L3 MTU; the PMD adds its own L2 overhead (ixgbevf: header, CRC and two tags).
+    public var mtu = 1500
+    /// Ask for RX VLAN strip and TX VLAN insert; only what the device offers is enabled.
+    public var vlanOffload = false
+
+    public init() {}
+}
+
+/// A DPDK ethdev port (`port_id`), driving any PMD: ixgbevf on a real VF, or a virtual device.
+@frozen
+public struct EthPort: PacketPort {
+    public typealias Buffer = Mbuf
+    public let id: UInt16
+    /// TX VLAN insert was requested and the device has it.
+    public let insertsTags: Bool
+    /// RX VLAN strip was requested and the device has it.
+    public let stripsTags: Bool
+
+    /// The port the EAL created for `device` (its PCI address or vdev name).
+    public static func find(_ device: DeviceString) throws(DPDKError) -> UInt16 {
+        var id: UInt16 = 0
+        let rc = rte_eth_dev_get_port_by_name(device.ethdevName, &id)
+        if rc != 0 {
+            throw DPDKError("finding device '\(device.ethdevName)'", code: rc,
+                            advice: "check the address with `vf-fwd list` or `dpdk-devbind.py --status`, and that the PMD exists")
+        }
+        return id
+    }
+
+    /// Configures the device and its queues (not yet started). RX queues take buffers from `pool`.
+    public init(id: UInt16, configuration c: EthPortConfiguration, pool: PacketPool) throws(DPDKError) {
+        let name = "port \(id)"
+        var info = rte_eth_dev_info()
+        try check(rte_eth_dev_info_get(id, &info), "reading device info of \(name)")
+        guard c.rxQueues <= info.max_rx_queues, c.txQueues <= info.max_tx_queues else {
+            throw DPDKError("configuring \(name) (\(String(cString: info.driver_name)))", code: EINVAL,
+                            advice: "it has at most \(info.max_rx_queues) RX and \(info.max_tx_queues) TX queues")
+        }
+        guard c.mtu >= info.min_mtu, c.mtu <= info.max_mtu else {
+            throw DPDKError("setting MTU \(c.mtu) on \(name)", code: EINVAL, advice: "its MTU range is \(info.min_mtu)..\(info.max_mtu)")
+        }
+        let rxOffloads = c.vlanOffload ? info.rx_offload_capa & VF_RX_OFFLOAD_VLAN_STRIP : 0
+        let txOffloads = c.vlanOffload ? info.tx_offload_capa & VF_TX_OFFLOAD_VLAN_INSERT : 0
+        try check(vf_eth_configure(id, UInt16(c.rxQueues), UInt16(c.txQueues), rxOffloads, txOffloads, UInt32(c.mtu)),
+                  "configuring \(name)")
+        var rxDescriptors = UInt16(c.rxDescriptors)
+        var txDescriptors = UInt16(c.txDescriptors)
+        try check(rte_eth_dev_adjust_nb_rx_tx_desc(id, &rxDescriptors, &txDescriptors), "sizing descriptor rings of \(name)")
+        let socket = UInt32(bitPattern: rte_eth_dev_socket_id(id))
+        for q in 0..<UInt16(c.rxQueues) {
+            try check(vf_eth_rx_queue_setup(id, q, rxDescriptors, socket, rxOffloads, pool.pointer), "setting up RX queue \(q) of \(name)")
+        }
+        for q in 0..<UInt16(c.txQueues) {
+            try check(vf_eth_tx_queue_setup(id, q, txDescriptors, socket, txOffloads), "setting up TX queue \(q) of \(name)")
+        }
+        self.id = id
+        self.insertsTags = txOffloads != 0
+        self.stripsTags = rxOffloads != 0
+    }
+
+    public func start() throws(DPDKError) { try check(rte_eth_dev_start(id), "starting port \(id)") }
+    public func stop() throws(DPDKError) { try check(rte_eth_dev_stop(id), "stopping port \(id)") }
+    public func close() throws(DPDKError) { try check(rte_eth_dev_close(id), "closing port \(id)") }
+
+    /// Receive everything, whatever the destination MAC (a VF needs `trust on` at its PF).
+    public func enablePromiscuous() throws(DPDKError) {
+        try check(rte_eth_promiscuous_enable(id), "enabling promiscuous mode on port \(id)")
+    }
+
+    @inlinable
+    public func receive(queue: UInt16, into buffers: UnsafeMutablePointer<Mbuf>, capacity: Int) -> Int {
+        buffers.withMemoryRebound(to: OpaquePointer?.self, capacity: capacity) {
+            Int(vf_rx_burst(id, queue, $0, UInt16(capacity)))
+        }
+    }
+
+    @inlinable
+    public func transmit(queue: UInt16, from buffers: UnsafeMutablePointer<Mbuf>, count: Int) -> Int {
+        buffers.withMemoryRebound(to: OpaquePointer?.self, capacity: count) {
+            Int(vf_tx_burst(id, queue, $0, UInt16(count)))
+        }
+    }
+
+    public var driverName: String {
+        var info = rte_eth_dev_info()
+        guard rte_eth_dev_info_get(id, &info) == 0 else { return "?" }
+        return String(cString: info.driver_name)
+    }
+
+    public var macAddress: String {
+        var mac = rte_ether_addr()
+        guard rte_eth_macaddr_get(id, &mac) == 0 else { return "?" }
+        return withUnsafeBytes(of: mac.addr_bytes) { $0.map { hex2($0) }.joined(separator: ":") }
+    }
+
+    public struct Link: Equatable, Sendable {
+        public var up: Bool
+        public var speedMbps: UInt32
+    }
+
+    public var link: Link {
+        var link = rte_eth_link()
+        _ = rte_eth_link_get_nowait(id, &link)
+        return Link(up: link.link_status != 0, speedMbps: link.link_speed)
+    }
+
+    /// The driver's own counters (`rte_eth_stats_get`).
+    public var deviceStats: DeviceCounters {
+        var s = rte_eth_stats()
+        guard rte_eth_stats_get(id, &s) == 0 else { return DeviceCounters() }
+        return DeviceCounters(ipackets: s.ipackets, opackets: s.opackets, imissed: s.imissed,
+                              ierrors: s.ierrors, oerrors: s.oerrors, rxNoMbuf: s.rx_nombuf)
+    }
+
+    /// Every extended statistic the PMD reports, by name.
+    public var extendedStats: [(name: String, value: UInt64)] {
+        let n = rte_eth_xstats_get_names(id, nil, 0)
+        guard n > 0 else { return [] }
+        var names = [rte_eth_xstat_name](repeating: rte_eth_xstat_name(), count: Int(n))
+        var values = [rte_eth_xstat](repeating: rte_eth_xstat(), count: Int(n))
+        guard rte_eth_xstats_get_names(id, &names, UInt32(n)) == n, rte_eth_xstats_get(id, &values, UInt32(n)) == n else { return [] }
+        return zip(names, values).map { name, value in
+            (withUnsafeBytes(of: name.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }, value.value)
+        }
+    }
+}
+
+private func hex2(_ byte: UInt8) -> String {
+    let digits = Array("0123456789abcdef")
+    return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
+}

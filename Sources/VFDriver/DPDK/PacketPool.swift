@@ -1,0 +1,29 @@
+import CDPDK
+
+/// A DPDK mbuf pool (`rte_pktmbuf_pool_create`): every received packet lives in one, and the
+/// accounting identity requires every one of them back here when the ports are closed.
+public struct PacketPool {
+    public let pointer: OpaquePointer
+    public let size: Int
+
+    /// `count` buffers of `dataRoom` bytes after RTE_PKTMBUF_HEADROOM, on NUMA `socket`.
+    public init(name: String, count: Int, cacheSize: Int = 256, dataRoom: Int = Int(VF_MBUF_DEFAULT_BUF_SIZE), socket: Int32) throws(DPDKError) {
+        let cache = min(cacheSize, Int(RTE_MEMPOOL_CACHE_MAX_SIZE), count / 2)
+        guard let pool = rte_pktmbuf_pool_create(name, UInt32(count), UInt32(cache), 0, UInt16(dataRoom), socket) else {
+            throw DPDKError.fromErrno("creating mbuf pool '\(name)' of \(count) buffers",
+                                      advice: "give the EAL more memory (-m, or reserve hugepages with scripts/hugepages.sh)")
+        }
+        pointer = pool
+        size = count
+    }
+
+    /// Buffers currently in the pool, per-lcore caches included.
+    public var availableCount: Int { Int(rte_mempool_avail_count(pointer)) }
+    /// Buffers held by ports, rings or the application.
+    public var inUseCount: Int { Int(rte_mempool_in_use_count(pointer)) }
+
+    /// Allocates one packet, or nil when the pool is empty.
+    public func allocate() -> Mbuf? { vf_mbuf_alloc(pointer).map(Mbuf.init) }
+
+    public func free() { rte_mempool_free(pointer) }
+}

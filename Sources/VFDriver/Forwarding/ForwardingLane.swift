@@ -1,0 +1,161 @@
+/// One core's forwarding loop (DPDK's basicfwd, with rules): receive a burst from each of its
+/// (port, queue) pairs, decide every frame, send per out port, count drops by reason.
+///
+/// All state is in raw memory allocated once; the loop allocates nothing and retains nothing.
+/// Each lane transmits on its own TX queue (`txQueue`) of every port, so lanes never share a queue.
+public final class ForwardingLane<Port: PacketPort> {
+    public typealias Buffer = Port.Buffer
+
+    public let plan: ForwardingPlan
+    public let counters: LaneCounters
+    public let txQueue: UInt16
+    public let burst: Int
+    /// How many times a TX queue that takes nothing is asked again before its frames drop.
+    public let txRetries: Int
+
+    @usableFromInline let ports: UnsafeMutablePointer<Port>
+    @usableFromInline let portCount: Int
+    @usableFromInline let rxPorts: UnsafeMutablePointer<UInt16>
+    @usableFromInline let rxQueues: UnsafeMutablePointer<UInt16>
+    @usableFromInline let rxPairCount: Int
+    @usableFromInline let received: UnsafeMutablePointer<Buffer>
+    /// Per out port: `burst` staged frames, the port each came in on, their count and bytes.
+    @usableFromInline let staged: UnsafeMutablePointer<Buffer>
+    @usableFromInline let stagedFrom: UnsafeMutablePointer<UInt16>
+    @usableFromInline let stagedCount: UnsafeMutablePointer<Int>
+    @usableFromInline let stagedBytes: UnsafeMutablePointer<Int>
+
+    /// A lane polling `rxPairs` (port index, queue) and sending on queue `txQueue` of each port.
+    public init(plan: ForwardingPlan, ports: [Port], rxPairs: [(port: Int, queue: UInt16)],
+                txQueue: UInt16, burst: Int, txRetries: Int = 32) {
+        precondition(ports.count == plan.portCount && (1...512).contains(burst))
+        self.plan = plan
+        self.txQueue = txQueue
+        self.burst = burst
+        self.txRetries = txRetries
+        portCount = ports.count
+        counters = LaneCounters(portCount: portCount)
+        self.ports = .allocate(capacity: portCount)
+        self.ports.initialize(from: ports, count: portCount)
+        rxPairCount = rxPairs.count
+        rxPorts = .allocate(capacity: max(1, rxPairCount))
+        rxQueues = .allocate(capacity: max(1, rxPairCount))
+        for (i, pair) in rxPairs.enumerated() {
+            rxPorts[i] = UInt16(pair.port)
+            rxQueues[i] = pair.queue
+        }
+        received = .allocate(capacity: burst)
+        staged = .allocate(capacity: portCount * burst)
+        stagedFrom = .allocate(capacity: portCount * burst)
+        stagedCount = .allocate(capacity: portCount)
+        stagedCount.initialize(repeating: 0, count: portCount)
+        stagedBytes = .allocate(capacity: portCount)
+        stagedBytes.initialize(repeating: 0, count: portCount)
+    }
+
+    deinit {
+        counters.deallocate()
+        ports.deinitialize(count: portCount)
+        ports.deallocate()
+        rxPorts.deallocate()
+        rxQueues.deallocate()
+        received.deallocate()
+        staged.deallocate()
+        stagedFrom.deallocate()
+        stagedCount.deallocate()
+        stagedBytes.deallocate()
+    }
+
+    /// Polls every (port, queue) pair once; returns how many frames came in.
+    @inlinable
+    public func poll() -> Int {
+        var total = 0
+        for pair in 0..<rxPairCount {
+            let inPort = Int(rxPorts[pair])
+            let n = ports[inPort].receive(queue: rxQueues[pair], into: received, capacity: burst)
+            if n == 0 { continue }
+            total += n
+            let target = plan.crossConnectTarget(of: inPort)
+            if target >= 0 && plan.strippingIsOff(port: inPort) {
+                forwardUnparsed(n, from: inPort, to: target)
+            } else {
+                forwardClassified(n, from: inPort)
+            }
+        }
+        return total
+    }
+
+    /// Cross-connect: the whole burst goes out unchanged, as `dpdk-testpmd --forward-mode=io`.
+    @inlinable
+    func forwardUnparsed(_ n: Int, from inPort: Int, to outPort: Int) {
+        var bytes = 0
+        for i in 0..<n { bytes &+= received[i].length }
+        counters.addReceived(port: inPort, packets: n, bytes: bytes)
+        let base = staged + outPort * burst
+        base.update(from: received, count: n)
+        (stagedFrom + outPort * burst).update(repeating: UInt16(inPort), count: n)
+        stagedCount[outPort] = n
+        stagedBytes[outPort] = bytes
+        flush(outPort)
+    }
+
+    @inlinable
+    func forwardClassified(_ n: Int, from inPort: Int) {
+        var bytes = 0
+        var malformed = 0, noRule = 0, mtu = 0
+        for i in 0..<n {
+            let buffer = received[i]
+            bytes &+= buffer.length
+            let verdict = plan.decide(buffer, inPort: inPort)
+            if verdict >= 0 {
+                let slot = verdict * burst + stagedCount[verdict]
+                staged[slot] = buffer
+                stagedFrom[slot] = UInt16(inPort)
+                stagedCount[verdict] += 1
+                stagedBytes[verdict] &+= buffer.wireLength
+            } else {
+                buffer.free()
+                switch verdict {
+                case ForwardingPlan.drop(.malformed): malformed += 1
+                case ForwardingPlan.drop(.noRule): noRule += 1
+                default: mtu += 1
+                }
+            }
+        }
+        counters.addReceived(port: inPort, packets: n, bytes: bytes)
+        if malformed > 0 { counters.addDrops(port: inPort, reason: .malformed, count: malformed) }
+        if noRule > 0 { counters.addDrops(port: inPort, reason: .noRule, count: noRule) }
+        if mtu > 0 { counters.addDrops(port: inPort, reason: .mtu, count: mtu) }
+        for out in 0..<portCount where stagedCount[out] > 0 { flush(out) }
+    }
+
+    /// Sends what is staged for `out`, retrying a full queue a bounded number of times; what
+    /// still does not fit is freed and counted as `tx_full` on the port it came in on.
+    @inlinable
+    func flush(_ out: Int) {
+        let n = stagedCount[out]
+        let frames = staged + out * burst
+        var sent = 0
+        var idle = 0
+        while sent < n {
+            let k = ports[out].transmit(queue: txQueue, from: frames + sent, count: n - sent)
+            sent += k
+            if k == 0 {
+                idle += 1
+                if idle > txRetries { break }
+            }
+        }
+        var bytes = stagedBytes[out]
+        if sent < n {
+            let from = stagedFrom + out * burst
+            for i in sent..<n {
+                bytes &-= frames[i].wireLength
+                frames[i].free()
+                counters.addDrops(port: Int(from[i]), reason: .txFull, count: 1)
+            }
+        }
+        if sent > 0 { counters.addSent(port: out, packets: sent, bytes: bytes) }
+        stagedCount[out] = 0
+        stagedBytes[out] = 0
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Atomics
+import Foundation
+import VFDriver
+
+/// Set by SIGINT/SIGTERM and by `--duration`; every lane polls it between bursts.
+nonisolated(unsafe) let stopRequested = UnsafeAtomic<Bool>.create(false)
+
+struct RunCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "run", abstract: "Forward frames by the config's rules.")
+
+    @Option(name: .long, help: "The YAML config file.")
+    var config: String
+
+    @Option(name: .long, help: "Stop after this many seconds (default: until SIGINT or SIGTERM).")
+    var duration: Double?
+
+    @Option(name: .customLong("stats-json"), help: "Write the final counters to this file as JSON.")
+    var statsJSON: String?
+
+    @Option(name: .customLong("stats-interval"), help: "Print per-port rates every this many seconds.")
+    var statsInterval: Double?
+
+    @Flag(name: .long, help: "Print nothing but errors.")
+    var quiet = false
+
+    @Argument(parsing: .postTerminator, help: "EAL arguments; they replace the config's `eal:` list.")
+    var ealArguments: [String] = []
+
+    func validate() throws {
+        if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
+        if let statsInterval, !(statsInterval > 0) { throw ValidationError("--stats-interval must be a positive number of seconds") }
+    }
+
+    func run() throws {
+        let parsed = try loadConfig(config)
+        signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+        let report = try forwardOnDPDK(parsed)
+        try finish(report)
+    }
+
+    func forwardOnDPDK(_ parsed: ForwarderConfig) throws(Failure) -> StatsReport {
+        var arguments = DPDKForwarder.ealArguments(for: parsed, override: ealArguments.isEmpty ? nil : ealArguments)
+        if quiet { arguments.append("--log-level=3") }
+        do {
+            try EAL.initialize(arguments: arguments)
+        } catch {
+            throw .initialisation(error.description)
+        }
+        defer { EAL.cleanup() }
+        let forwarder: DPDKForwarder
+        do {
+            forwarder = try DPDKForwarder(config: parsed)
+            try forwarder.start()
+        } catch {
+            throw .initialisation(error.description)
+        }
+        let clock = RunClock(duration: duration, statsInterval: statsInterval)
+        forwarder.run(shouldStop: stopRequested) {
+            if clock.durationElapsed { stopRequested.store(true, ordering: .relaxed) }
+            if !quiet, clock.statsDue { printInterval(forwarder, clock: clock) }
+        }
+        let elapsed = clock.elapsed
+        do {
+            try forwarder.shutdown()
+        } catch {
+            throw .runtime(error.description)
+        }
+        let report = StatsReport(durationSeconds: elapsed, ports: zip(parsed.ports, zip(forwarder.counters, forwarder.deviceStats)).map {
+            StatsReport.Port(name: $0.name, counters: $1.0, device: $1.1)
+        })
+        let leaked = forwarder.pool.inUseCount
+        if leaked != 0 { throw .runtime("\(leaked) packet buffers did not return to their pool") }
+        return report
+    }
+
+    func printInterval(_ forwarder: DPDKForwarder, clock: RunClock) {
+        let line = zip(forwarder.config.ports, forwarder.counters).map { port, c in
+            "\(port.name) rx \(c.rxPackets) tx \(c.txPackets) drop \(c.dropped)"
+        }.joined(separator: " | ")
+        print(String(format: "[%.1f s] ", clock.elapsed) + line)
+    }
+
+    func finish(_ report: StatsReport) throws(Failure) {
+        if let statsJSON {
+            do {
+                try report.json.write(toFile: statsJSON, atomically: true, encoding: .utf8)
+            } catch {
+                throw .runtime("cannot write --stats-json \(statsJSON): \(error.localizedDescription)")
+            }
+        }
+        if !quiet { print(report.table, terminator: "") }
+    }
+}
+
+/// Wall time of the run, and when `--duration` and `--stats-interval` fall due.
+final class RunClock {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let duration: Double?
+    let statsInterval: Double?
+    private var nextStats: Double
+
+    init(duration: Double?, statsInterval: Double?) {
+        self.duration = duration
+        self.statsInterval = statsInterval
+        nextStats = statsInterval ?? .infinity
+    }
+
+    var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+
+    var durationElapsed: Bool { duration.map { elapsed >= $0 } ?? false }
+
+    var statsDue: Bool {
+        guard let statsInterval, elapsed >= nextStats else { return false }
+        nextStats += statsInterval
+        return true
+    }
+}
