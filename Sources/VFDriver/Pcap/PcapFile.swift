@@ -1,0 +1,74 @@
+import Foundation
+
+/// Classic libpcap files (not pcapng), Ethernet link type: what DPDK's pcap PMD reads and writes.
+public enum PcapFile {
+    static let magicMicroseconds: UInt32 = 0xa1b2_c3d4
+    static let magicNanoseconds: UInt32 = 0xa1b2_3c4d
+    static let linkTypeEthernet: UInt32 = 1
+
+    public struct FormatError: Error, CustomStringConvertible {
+        public var path: String
+        public var problem: String
+        public var description: String { "\(path): \(problem)" }
+    }
+
+    /// Every frame of the file, in order.
+    public static func read(_ path: String) throws -> [[UInt8]] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FormatError(path: path, problem: "cannot read the file")
+        }
+        let bytes = [UInt8](data)
+        guard bytes.count >= 24 else { throw FormatError(path: path, problem: "shorter than a pcap header") }
+        func u32(_ at: Int, swapped: Bool) -> UInt32 {
+            let v = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+            return swapped ? v.byteSwapped : v
+        }
+        let magic = u32(0, swapped: false)
+        let swapped: Bool
+        switch magic {
+        case magicMicroseconds, magicNanoseconds: swapped = false
+        case magicMicroseconds.byteSwapped, magicNanoseconds.byteSwapped: swapped = true
+        default: throw FormatError(path: path, problem: "not a pcap file (magic \(String(magic, radix: 16)))")
+        }
+        guard u32(20, swapped: swapped) == linkTypeEthernet else {
+            throw FormatError(path: path, problem: "link type \(u32(20, swapped: swapped)) is not Ethernet")
+        }
+        var frames: [[UInt8]] = []
+        var at = 24
+        while at + 16 <= bytes.count {
+            let captured = Int(u32(at + 8, swapped: swapped))
+            at += 16
+            guard at + captured <= bytes.count else { throw FormatError(path: path, problem: "record cut short at byte \(at)") }
+            frames.append(Array(bytes[at..<at + captured]))
+            at += captured
+        }
+        return frames
+    }
+
+    /// Writes `frames` as a new file, with microsecond timestamps one apart.
+    public static func write(_ frames: [[UInt8]], to path: String) throws {
+        var out = header()
+        for (i, frame) in frames.enumerated() { appendRecord(frame, timestamp: UInt64(i), to: &out) }
+        try Data(out).write(to: URL(fileURLWithPath: path))
+    }
+
+    static func header() -> [UInt8] {
+        var out: [UInt8] = []
+        for v in [magicMicroseconds] { append32(v, &out) }
+        append16(2, &out); append16(4, &out)           // version 2.4
+        append32(0, &out); append32(0, &out)           // time zone, accuracy
+        append32(65535, &out); append32(linkTypeEthernet, &out)
+        return out
+    }
+
+    static func appendRecord(_ frame: [UInt8], timestamp: UInt64, to out: inout [UInt8]) {
+        append32(UInt32(timestamp / 1_000_000), &out)
+        append32(UInt32(timestamp % 1_000_000), &out)
+        append32(UInt32(frame.count), &out)
+        append32(UInt32(frame.count), &out)
+        out += frame
+    }
+
+    static func append32(_ v: UInt32, _ out: inout [UInt8]) { for s in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }
+    static func append16(_ v: UInt16, _ out: inout [UInt8]) { out.append(UInt8(v & 0xff)); out.append(UInt8(v >> 8)) }
+}

@@ -1,0 +1,175 @@
+import VFDriver
+import XCTest
+
+final class ConfigTests: XCTestCase {
+    let header = """
+        ports:
+          - name: a
+            device: net_null0
+          - name: b
+            device: net_null1
+
+        """
+
+    func load(_ yaml: String) throws -> ForwarderConfig {
+        try ForwarderConfig.load(yaml: yaml, file: "test.yaml")
+    }
+
+    func loadTyped(_ yaml: String) throws(ConfigError) -> ForwarderConfig {
+        try ForwarderConfig.load(yaml: yaml, file: "test.yaml")
+    }
+
+    func assertError(_ yaml: String, line: Int, contains text: String, file: StaticString = #filePath, at: UInt = #line) {
+        do throws(ConfigError) {
+            _ = try loadTyped(yaml)
+            XCTFail("accepted a bad config", file: file, line: at)
+        } catch {
+            XCTAssertEqual(error.line, line, "\(error)", file: file, line: at)
+            XCTAssertTrue(error.description.hasPrefix("test.yaml:\(line): "), "\(error)", file: file, line: at)
+            XCTAssertTrue(error.description.contains(text), "\(error)", file: file, line: at)
+        }
+    }
+
+    func testFullExampleFromTheSpec() throws {
+        let config = try load("""
+            eal: ["-l", "0-1", "--no-huge", "-m", "512", "--no-pci"]
+            ports:
+              - name: tenant-a
+                device: "0000:03:10.0"
+                rx-queues: 1
+                tx-queues: 1
+                rx-descriptors: 1024
+                tx-descriptors: 512
+                mtu: 1500
+              - name: uplink
+                device: "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap"
+            rules:
+              - in:  { port: tenant-a, vlan: 100 }
+                out: { port: uplink,  vlan: 1001 }
+                bidirectional: true
+              - in:  { port: uplink,  vlan: [3000, 10] }
+                out: { port: tenant-a, vlan: untagged }
+            forwarding:
+              burst: 64
+            """)
+        XCTAssertEqual(config.eal, ["-l", "0-1", "--no-huge", "-m", "512", "--no-pci"])
+        XCTAssertEqual(config.ports.map(\.name), ["tenant-a", "uplink"])
+        XCTAssertEqual(config.ports[0].device, .pci("0000:03:10.0"))
+        XCTAssertEqual(config.ports[0].txDescriptors, 512)
+        XCTAssertEqual(config.ports[1].device, .vdev(name: "net_pcap0", arguments: "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap"))
+        XCTAssertEqual(config.burst, 64)
+        XCTAssertEqual(config.rules, [
+            Rule(inPort: 0, match: .exact(.single(100)), outPort: 1, output: .single(1001)),
+            Rule(inPort: 1, match: .exact(.single(1001)), outPort: 0, output: .single(100)),
+            Rule(inPort: 1, match: .exact(.double(outer: 3000, inner: 10)), outPort: 0, output: .untagged),
+        ])
+    }
+
+    func testDefaults() throws {
+        let config = try load(header)
+        XCTAssertEqual(config.ports[0].rxQueues, 1)
+        XCTAssertEqual(config.ports[0].rxDescriptors, 1024)
+        XCTAssertEqual(config.ports[0].mtu, 1500)
+        XCTAssertFalse(config.ports[0].vlanOffload)
+        XCTAssertEqual(config.burst, 32)
+        XCTAssertNil(config.eal)
+        XCTAssertTrue(config.rules.isEmpty)
+    }
+
+    func testAnyRuleMirrorIsAnAnyRule() throws {
+        let config = try load(header + """
+            rules:
+              - in: { port: a, vlan: any }
+                out: { port: b }
+                bidirectional: true
+            """)
+        XCTAssertEqual(config.rules, [
+            Rule(inPort: 0, match: .any, outPort: 1, output: nil),
+            Rule(inPort: 1, match: .any, outPort: 0, output: nil),
+        ])
+    }
+
+    func testUnknownKeys() {
+        assertError("foo: 1\n" + header, line: 1, contains: "unknown key 'foo'")
+        assertError(header.replacingOccurrences(of: "device: net_null1", with: "device: net_null1\n    speed: 10"), line: 6, contains: "unknown key 'speed'")
+        assertError(header + "rules:\n  - in: { port: a, vlan: 1, tos: 3 }\n    out: { port: b }\n", line: 7, contains: "unknown key 'tos'")
+        assertError(header + "forwarding:\n  batch: 3\n", line: 7, contains: "unknown key 'batch'")
+    }
+
+    func testDuplicatePortNames() {
+        assertError(header + "  - name: a\n    device: net_null2\n", line: 6, contains: "duplicate port name 'a'")
+    }
+
+    func testRuleNamingUnknownPort() {
+        assertError(header + "rules:\n  - in: { port: a, vlan: 1 }\n    out: { port: c, vlan: 2 }\n", line: 8, contains: "unknown port 'c'")
+    }
+
+    func testTwoRulesWithTheSameIn() {
+        assertError(header + """
+            rules:
+              - in: { port: a, vlan: 7 }
+                out: { port: b, vlan: 8 }
+              - in: { port: a, vlan: 7 }
+                out: { port: b, vlan: 9 }
+            """, line: 9, contains: "same `in`")
+        // A mirror counts as a rule.
+        assertError(header + """
+            rules:
+              - in: { port: a, vlan: 7 }
+                out: { port: b, vlan: 8 }
+                bidirectional: true
+              - in: { port: b, vlan: 8 }
+                out: { port: a, vlan: 9 }
+            """, line: 10, contains: "same `in`")
+    }
+
+    func testVIDsOutsideRange() {
+        for bad in ["0", "4095", "5000", "-1", "[1, 4095]", "[0, 5]"] {
+            assertError(header + "rules:\n  - in: { port: a, vlan: \(bad) }\n    out: { port: b, vlan: 1 }\n", line: 7, contains: "outside 1..4094")
+        }
+        assertError(header + "rules:\n  - in: { port: a, vlan: [1, 2, 3] }\n    out: { port: b, vlan: 1 }\n", line: 7, contains: "exactly two VIDs")
+        assertError(header + "rules:\n  - in: { port: a, vlan: tagged }\n    out: { port: b, vlan: 1 }\n", line: 7, contains: "must be a VID")
+    }
+
+    func testAnyRuleWithOutVLAN() {
+        assertError(header + "rules:\n  - in: { port: a, vlan: any }\n    out: { port: b, vlan: 5 }\n", line: 8, contains: "cannot have a `vlan`")
+    }
+
+    func testPortValues() {
+        assertError(header.replacingOccurrences(of: "name: b", with: "name: b c"), line: 4, contains: "must match")
+        assertError(header + "    rx-descriptors: 1000\n", line: 6, contains: "not a power of two")
+        assertError(header + "    mtu: 9711\n", line: 6, contains: "outside 68..9710")
+        assertError(header + "forwarding:\n  burst: 513\n", line: 7, contains: "outside 1..512")
+        assertError(header.replacingOccurrences(of: "net_null1", with: "mock:rx_pcap=x"), line: 2, contains: "cannot be mixed")
+    }
+
+    func testYAMLSyntaxErrorNamesItsLine() {
+        assertError(header + "rules:\n  - in: { port: a, vlan: 1\n", line: 8, contains: "YAML")
+    }
+
+    func testDeviceStrings() {
+        XCTAssertEqual(DeviceString("0000:03:10.0")?.ealArguments, ["-a", "0000:03:10.0"])
+        XCTAssertEqual(DeviceString("03:10.1")?.ethdevName, "0000:03:10.1")
+        XCTAssertEqual(DeviceString("net_af_packet0,iface=veth0")?.ealArguments, ["--vdev", "net_af_packet0,iface=veth0"])
+        XCTAssertEqual(DeviceString("net_af_packet0,iface=veth0")?.ethdevName, "net_af_packet0")
+        XCTAssertEqual(DeviceString("mock:rx_pcap=a.pcap,tx_pcap=b.pcap")?.isMock, true)
+        XCTAssertNil(DeviceString("mock:rx_pcap"))
+        XCTAssertNil(DeviceString(""))
+    }
+
+    func testCheckCommandExitsTwoNamingFileAndLine() throws {
+        let dir = try temporaryDirectory()
+        let path = dir + "/bad.yaml"
+        try (header + "rules:\n  - in: { port: a, vlan: 4095 }\n    out: { port: b, vlan: 1 }\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let result = try VFFwdProcess.run(["check", "--config", path])
+        XCTAssertEqual(result.status, 2)
+        XCTAssertTrue(result.stderr.contains("\(path):7: VID 4095 is outside 1..4094"), result.stderr)
+
+        let good = dir + "/good.yaml"
+        try header.write(toFile: good, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try VFFwdProcess.run(["check", "--config", good]).status, 0)
+        XCTAssertEqual(try VFFwdProcess.run(["check", "--config", dir + "/missing.yaml"]).status, 2)
+        XCTAssertEqual(try VFFwdProcess.run(["run", "--config", good, "--duration", "-1"]).status, 2)
+        XCTAssertEqual(try VFFwdProcess.run(["frobnicate"]).status, 2)
+    }
+}
