@@ -53,7 +53,8 @@ public struct LaneCounters {
         add(count, port: port, slot: 4 + reason.rawValue)
     }
 
-    func read(port: Int, into counters: inout PortCounters) {
+    /// Adds this lane's counts for `port` to `counters`.
+    public func read(port: Int, into counters: inout PortCounters) {
         func value(_ slot: Int) -> UInt64 { UnsafeAtomic<UInt64>(at: slots + port * Self.stride + slot).load(ordering: .relaxed) }
         counters.rxPackets += value(0)
         counters.rxBytes += value(1)

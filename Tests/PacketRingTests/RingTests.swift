@@ -1,0 +1,100 @@
+@testable import PacketRing
+import XCTest
+
+/// Single-thread behaviour of every operation, at the boundaries and across index wraparound.
+final class RingTests: XCTestCase {
+    let modes: [(Ring<UInt>.Synchronization, Ring<UInt>.Synchronization)] = [(.single, .single), (.multi, .multi), (.single, .multi), (.multi, .single)]
+
+    func testExactCapacity() {
+        for capacity in [1, 3, 1000, 1024, 4096] {
+            let ring = Ring<UInt>(capacity: capacity)
+            XCTAssertEqual(ring.capacity, capacity)
+            XCTAssertTrue(ring.isEmpty)
+            for i in 0..<capacity { XCTAssertTrue(ring.enqueue(UInt(i)), "capacity \(capacity) element \(i)") }
+            XCTAssertFalse(ring.enqueue(99), "a ring of \(capacity) took \(capacity + 1)")
+            XCTAssertTrue(ring.isFull)
+            XCTAssertEqual(ring.count, capacity)
+            XCTAssertEqual(ring.freeCount, 0)
+            for i in 0..<capacity { XCTAssertEqual(ring.dequeue(), UInt(i)) }
+            XCTAssertNil(ring.dequeue())
+        }
+    }
+
+    func testBulkIsAllOrNothing() {
+        for (p, c) in modes {
+            let ring = Ring<UInt>(capacity: 10, producers: p, consumers: c)
+            let values: [UInt] = Array(0..<8)
+            XCTAssertEqual(ring.enqueueBulk(values, count: 8), 8)
+            XCTAssertEqual(ring.enqueueBulk(values, count: 3), 0, "only 2 free")
+            XCTAssertEqual(ring.count, 8)
+            XCTAssertEqual(ring.enqueueBulk(values, count: 2), 2)
+            var out = [UInt](repeating: 0, count: 16)
+            XCTAssertEqual(ring.dequeueBulk(into: &out, count: 11), 0, "only 10 present")
+            XCTAssertEqual(ring.dequeueBulk(into: &out, count: 10), 10)
+            XCTAssertEqual(Array(out[0..<10]), values + [0, 1])
+            XCTAssertEqual(ring.dequeueBulk(into: &out, count: 0), 0)
+        }
+    }
+
+    func testBurstTakesWhatFits() {
+        for (p, c) in modes {
+            let ring = Ring<UInt>(capacity: 10, producers: p, consumers: c)
+            let values: [UInt] = Array(100..<116)
+            XCTAssertEqual(ring.enqueueBurst(values, count: 16), 10)
+            XCTAssertEqual(ring.enqueueBurst(values, count: 1), 0)
+            var out = [UInt](repeating: 0, count: 16)
+            XCTAssertEqual(ring.dequeueBurst(into: &out, count: 4), 4)
+            XCTAssertEqual(Array(out[0..<4]), [100, 101, 102, 103])
+            XCTAssertEqual(ring.dequeueBurst(into: &out, count: 16), 6)
+            XCTAssertEqual(Array(out[0..<6]), Array(104..<110))
+            XCTAssertEqual(ring.dequeueBurst(into: &out, count: 16), 0)
+            XCTAssertTrue(ring.isEmpty)
+        }
+    }
+
+    /// Free-running 32-bit indices: the ring works the same across 2^32.
+    func testWrapAroundTheIndexSpace() {
+        for (p, c) in modes {
+            for start in [UInt32.max - 5, UInt32.max, UInt32.max - 1000] {
+                let ring = Ring<UInt>(capacity: 7, producers: p, consumers: c, startIndex: start)
+                var next: UInt = 0, expected: UInt = 0
+                var out = [UInt](repeating: 0, count: 8)
+                for round in 0..<500 {
+                    let batch = [UInt]((0..<UInt(round % 8)).map { next + $0 })
+                    let sent = ring.enqueueBurst(batch, count: batch.count)
+                    next += UInt(sent)
+                    XCTAssertLessThanOrEqual(ring.count, 7)
+                    let got = ring.dequeueBurst(into: &out, count: (round * 3) % 8)
+                    for i in 0..<got {
+                        XCTAssertEqual(out[i], expected)
+                        expected += 1
+                    }
+                }
+                while let value = ring.dequeue() {
+                    XCTAssertEqual(value, expected)
+                    expected += 1
+                }
+                XCTAssertEqual(expected, next)
+            }
+        }
+    }
+
+    func testWrapAroundTheSlots() {
+        let ring = Ring<UInt>(capacity: 8)
+        var out = [UInt](repeating: 0, count: 8)
+        for round in 0..<100 {
+            let values = (0..<5).map { UInt(round * 5 + $0) }
+            XCTAssertEqual(ring.enqueueBulk(values, count: 5), 5)
+            XCTAssertEqual(ring.dequeueBulk(into: &out, count: 5), 5)
+            XCTAssertEqual(Array(out[0..<5]), values)
+        }
+    }
+
+    func testPointerElements() {
+        let ring = Ring<UnsafeMutableRawPointer>(capacity: 4)
+        let block = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+        defer { block.deallocate() }
+        XCTAssertTrue(ring.enqueue(block + 8))
+        XCTAssertEqual(ring.dequeue(), block + 8)
+    }
+}

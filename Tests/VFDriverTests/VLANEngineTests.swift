@@ -1,0 +1,100 @@
+import VFDriver
+import XCTest
+
+/// The golden suite run in-process on mock buffers, with and without VLAN offload metadata.
+final class VLANEngineTests: XCTestCase {
+    let config = try! ForwarderConfig.load(yaml: GoldenCases.yaml, file: "golden.yaml")
+
+    func portIndex(_ name: String) -> Int { config.ports.firstIndex { $0.name == name }! }
+
+    /// Runs every case through a lane; returns per-port counters and checks every outcome.
+    func runGolden(stripOnReceive: Bool, insertOnTransmit: Bool, file: StaticString = #filePath, line: UInt = #line) {
+        let wire = TestWire(ports: config.ports.count)
+        let ports = (0..<config.ports.count).map { TestPort(wire: wire, index: $0, insertsTags: insertOnTransmit) }
+        let plan = ForwardingPlan(config: config, insertsTags: ports.map(\.insertsTags),
+                                  stripsTags: Array(repeating: stripOnReceive, count: ports.count))
+        let lane = ForwardingLane(plan: plan, ports: ports, rxPairs: (0..<ports.count).map { ($0, 0) }, txQueue: 0, burst: 32)
+        let cases = GoldenCases.all
+        var expected: [String: [[UInt8]]] = [:]
+        var drops: [String: [DropReason: Int]] = [:]
+        for c in cases {
+            wire.inject(c.input, port: portIndex(c.inPort), stripOuterTag: stripOnReceive)
+            switch c.outcome {
+            case .sent(let out, let frame): expected[out, default: []].append(frame)
+            case .dropped(let reason): drops[c.inPort, default: [:]][reason, default: 0] += 1
+            }
+        }
+        while lane.poll() > 0 {}
+        for (name, frames) in expected {
+            let got = wire.drain(port: portIndex(name))
+            XCTAssertEqual(got.count, frames.count, "frames out of \(name)", file: file, line: line)
+            for (i, (g, e)) in zip(got, frames).enumerated() where g != e {
+                XCTFail("\(name) frame \(i): got \(hex(g)), expected \(hex(e))", file: file, line: line)
+            }
+        }
+        var counters = [PortCounters](repeating: PortCounters(), count: config.ports.count)
+        for p in 0..<counters.count { lane.counters.read(port: p, into: &counters[p]) }
+        for (p, port) in config.ports.enumerated() {
+            let received = cases.filter { $0.inPort == port.name }.count
+            XCTAssertEqual(counters[p].rxPackets, UInt64(received), "rx on \(port.name)", file: file, line: line)
+            XCTAssertEqual(counters[p].txPackets, UInt64(expected[port.name]?.count ?? 0), "tx on \(port.name)", file: file, line: line)
+            for reason in DropReason.allCases {
+                XCTAssertEqual(counters[p][reason], UInt64(drops[port.name]?[reason] ?? 0), "\(reason) on \(port.name)", file: file, line: line)
+            }
+        }
+        let rx = counters.reduce(0) { $0 + $1.rxPackets }
+        let tx = counters.reduce(0) { $0 + $1.txPackets }
+        let dropped = counters.reduce(0) { $0 + $1.dropped }
+        XCTAssertEqual(rx, tx + dropped, "accounting identity", file: file, line: line)
+        XCTAssertEqual(wire.pool.inUseCount, 0, "buffers not back in the pool", file: file, line: line)
+    }
+
+    func testGoldenSoftwarePath() { runGolden(stripOnReceive: false, insertOnTransmit: false) }
+
+    /// A tag the NIC stripped into mbuf metadata classifies exactly as if it were in the frame.
+    func testGoldenWithRxStripMetadata() { runGolden(stripOnReceive: true, insertOnTransmit: false) }
+
+    /// A single output tag left to TX insert gives the same bytes on the wire.
+    func testGoldenWithTxInsert() { runGolden(stripOnReceive: false, insertOnTransmit: true) }
+
+    func testGoldenWithBothOffloads() { runGolden(stripOnReceive: true, insertOnTransmit: true) }
+
+    func testParsedTagsOfAStrippedFrameMatchTheInFrameOnes() {
+        for c in GoldenCases.all where c.input.count >= 18 && c.input[12] == 0x81 && c.input[13] == 0 {
+            let inFrame = c.input.withUnsafeBufferPointer { ParsedTags(frame: $0.baseAddress!, length: $0.count, strippedTCI: nil) }
+            let tci = UInt16(c.input[14]) << 8 | UInt16(c.input[15])
+            let stripped = Array(c.input[0..<12] + c.input[16...])
+            let meta = stripped.withUnsafeBufferPointer { ParsedTags(frame: $0.baseAddress!, length: $0.count, strippedTCI: tci) }
+            XCTAssertEqual(inFrame.count, meta.count, c.name)
+            XCTAssertEqual(inFrame.outerTCI, meta.outerTCI, c.name)
+            XCTAssertEqual(inFrame.innerTCI, meta.innerTCI, c.name)
+            if !inFrame.isMalformed { XCTAssertEqual(inFrame.inFrame, meta.inFrame + 1, c.name) }
+        }
+    }
+
+    func testTxFullIsCountedOnTheReceivingPortAndFreed() throws {
+        let config = try ForwarderConfig.load(yaml: """
+            ports: [{ name: a, device: net_null0 }, { name: b, device: net_null1 }]
+            rules: [{ in: { port: a, vlan: 5 }, out: { port: b, vlan: 6 } }]
+            """, file: "t.yaml")
+        let wire = TestWire(ports: 2)
+        wire.txSpace[1] = 10
+        let ports = (0..<2).map { TestPort(wire: wire, index: $0, insertsTags: false) }
+        let lane = ForwardingLane(plan: ForwardingPlan(config: config), ports: ports, rxPairs: [(0, 0)], txQueue: 0, burst: 32, txRetries: 3)
+        for i in 0..<32 { wire.inject(Frame(tags: [tag(5)], seed: i).bytes, port: 0) }
+        XCTAssertEqual(lane.poll(), 32)
+        var a = PortCounters(), b = PortCounters()
+        lane.counters.read(port: 0, into: &a)
+        lane.counters.read(port: 1, into: &b)
+        XCTAssertEqual(a.rxPackets, 32)
+        XCTAssertEqual(a[.txFull], 22)
+        XCTAssertEqual(b.txPackets, 10)
+        XCTAssertEqual(b.txBytes, 10 * 64)
+        XCTAssertEqual(wire.drain(port: 1).count, 10)
+        XCTAssertEqual(wire.pool.inUseCount, 0)
+    }
+}
+
+func hex(_ bytes: [UInt8]) -> String {
+    bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+}
