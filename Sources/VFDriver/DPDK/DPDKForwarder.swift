@@ -95,13 +95,7 @@ public final class DPDKForwarder {
                 return 0
             }, Unmanaged.passUnretained(context).toOpaque(), lcore)
         }
-        let main = lanes[0]
-        var polls = 0
-        while !shouldStop.load(ordering: .relaxed) {
-            _ = main.poll()
-            polls &+= 1
-            if polls & 63 == 0 { tick() }
-        }
+        lanes[0].run(until: shouldStop, tick: tick)
         for lcore in laneLcores.dropFirst() { rte_eal_wait_lcore(lcore) }
         withExtendedLifetime(contexts) {}
     }
@@ -145,7 +139,5 @@ final class LaneContext {
         self.stop = stop
     }
 
-    func run() {
-        while !stop.load(ordering: .relaxed) { _ = lane.poll() }
-    }
+    func run() { lane.run(until: stop) }
 }

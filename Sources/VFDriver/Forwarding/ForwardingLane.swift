@@ -1,3 +1,5 @@
+import Atomics
+
 /// One core's forwarding loop (DPDK's basicfwd, with rules): receive a burst from each of its
 /// (port, queue) pairs, decide every frame, send per out port, count drops by reason.
 ///
@@ -66,6 +68,17 @@ public final class ForwardingLane<Port: PacketPort> {
         stagedBytes.deallocate()
     }
 
+    /// Polls until `stop` is set, calling `tick` every 64 polls (for timers and stats).
+    @inlinable
+    public func run(until stop: UnsafeAtomic<Bool>, tick: () -> Void = {}) {
+        var polls = 0
+        while !stop.load(ordering: .relaxed) {
+            _ = poll()
+            polls &+= 1
+            if polls & 63 == 0 { tick() }
+        }
+    }
+
     /// Polls every (port, queue) pair once; returns how many frames came in.
     @inlinable
     public func poll() -> Int {
@@ -85,18 +98,22 @@ public final class ForwardingLane<Port: PacketPort> {
         return total
     }
 
-    /// Cross-connect: the whole burst goes out unchanged, as `dpdk-testpmd --forward-mode=io`.
+    /// Cross-connect: the whole burst goes out unchanged, straight from the receive buffer, as
+    /// `dpdk-testpmd --forward-mode=io` does.
     @inlinable
     func forwardUnparsed(_ n: Int, from inPort: Int, to outPort: Int) {
         var bytes = 0
         for i in 0..<n { bytes &+= received[i].length }
         counters.addReceived(port: inPort, packets: n, bytes: bytes)
-        let base = staged + outPort * burst
-        base.update(from: received, count: n)
-        (stagedFrom + outPort * burst).update(repeating: UInt16(inPort), count: n)
-        stagedCount[outPort] = n
-        stagedBytes[outPort] = bytes
-        flush(outPort)
+        let sent = transmit(received, count: n, on: outPort)
+        if sent < n {
+            for i in sent..<n {
+                bytes &-= received[i].length
+                received[i].free()
+            }
+            counters.addDrops(port: inPort, reason: .txFull, count: n - sent)
+        }
+        if sent > 0 { counters.addSent(port: outPort, packets: sent, bytes: bytes) }
     }
 
     @inlinable
@@ -129,22 +146,13 @@ public final class ForwardingLane<Port: PacketPort> {
         for out in 0..<portCount where stagedCount[out] > 0 { flush(out) }
     }
 
-    /// Sends what is staged for `out`, retrying a full queue a bounded number of times; what
-    /// still does not fit is freed and counted as `tx_full` on the port it came in on.
+    /// Sends what is staged for `out`; what the queue does not take is freed and counted as
+    /// `tx_full` on the port it came in on.
     @inlinable
     func flush(_ out: Int) {
         let n = stagedCount[out]
         let frames = staged + out * burst
-        var sent = 0
-        var idle = 0
-        while sent < n {
-            let k = ports[out].transmit(queue: txQueue, from: frames + sent, count: n - sent)
-            sent += k
-            if k == 0 {
-                idle += 1
-                if idle > txRetries { break }
-            }
-        }
+        let sent = transmit(frames, count: n, on: out)
         var bytes = stagedBytes[out]
         if sent < n {
             let from = stagedFrom + out * burst
@@ -157,5 +165,22 @@ public final class ForwardingLane<Port: PacketPort> {
         if sent > 0 { counters.addSent(port: out, packets: sent, bytes: bytes) }
         stagedCount[out] = 0
         stagedBytes[out] = 0
+    }
+
+    /// Hands `n` frames to this lane's TX queue of `port`, asking again a bounded number of
+    /// times while the queue takes nothing; returns how many it took (always a prefix).
+    @inlinable
+    func transmit(_ frames: UnsafeMutablePointer<Buffer>, count n: Int, on port: Int) -> Int {
+        var sent = 0
+        var idle = 0
+        while sent < n {
+            let k = ports[port].transmit(queue: txQueue, from: frames + sent, count: n - sent)
+            sent += k
+            if k == 0 {
+                idle += 1
+                if idle > txRetries { break }
+            }
+        }
+        return sent
     }
 }
