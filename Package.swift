@@ -49,6 +49,8 @@ let package = Package(
             dependencies: ["VFDriver", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Atomics", package: "swift-atomics")],
             swiftSettings: dpdkCFlags
         ),
+        // libFuzzer target over the tag parser and rewriter: see scripts/fuzz.sh.
+        .executableTarget(name: "vlan-fuzz", dependencies: ["VFDriver"], swiftSettings: dpdkCFlags),
         .testTarget(name: "PacketRingTests", dependencies: ["PacketRing"]),
         .testTarget(
             name: "VFDriverTests",

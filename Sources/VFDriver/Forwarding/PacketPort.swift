@@ -1,6 +1,7 @@
 /// A packet buffer handle as the forwarding engine sees it: a DPDK `Mbuf` or a mock buffer.
-/// Handles are trivial values (no ARC); the buffer belongs to whoever holds the handle.
-public protocol PacketBuffer {
+/// Handles are trivial values (no ARC: the engine keeps them in raw memory it never
+/// deinitialises); the buffer belongs to whoever holds the handle.
+public protocol PacketBuffer: BitwiseCopyable {
     /// First byte of the frame (destination MAC).
     var data: UnsafeMutablePointer<UInt8> { get }
     /// Frame length in bytes, without CRC.
