@@ -49,6 +49,9 @@ let package = Package(
             dependencies: ["VFDriver", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Atomics", package: "swift-atomics")],
             swiftSettings: dpdkCFlags
         ),
+        // Ring benchmark, measured as DPDK's test_ring_perf: see scripts/bench-ring.sh.
+        .executableTarget(name: "ring-bench", dependencies: ["PacketRing", "CDPDK", .product(name: "Atomics", package: "swift-atomics")], swiftSettings: dpdkCFlags,
+                         linkerSettings: dpdkLibraries),
         // libFuzzer target over the tag parser and rewriter: see scripts/fuzz.sh.
         .executableTarget(name: "vlan-fuzz", dependencies: ["VFDriver"], swiftSettings: dpdkCFlags),
         .testTarget(name: "PacketRingTests", dependencies: ["PacketRing"]),

@@ -12,6 +12,7 @@
 #include <rte_lcore.h>
 #include <rte_launch.h>
 #include <rte_cycles.h>
+#include <rte_pause.h>
 #include <rte_mempool.h>
 #include <rte_mbuf.h>
 #include <rte_ethdev.h>
@@ -22,6 +23,8 @@
 /* ---- EAL ---- */
 static inline int vf_errno(void) { return rte_errno; }
 static inline uint64_t vf_rdtsc(void) { return rte_rdtsc(); }
+/* The x86 PAUSE hint for spin-waits (a sibling hyperthread gets the core meanwhile). */
+static inline void vf_pause(void) { rte_pause(); }
 
 /* ---- mbuf (struct rte_mbuf, rte_mbuf_core.h) ---- */
 static inline uint8_t *vf_mbuf_data(struct rte_mbuf *m) { return rte_pktmbuf_mtod(m, uint8_t *); }

@@ -1,0 +1,80 @@
+import Atomics
+import CDPDK
+import Foundation
+import PacketRing
+
+// Ring throughput between two cores, measured as DPDK's test_ring_perf.c ("Testing using two
+// physical cores"): the EAL runs a producer on the main lcore and a consumer on a worker lcore;
+// after both reach the start line, the producer enqueues `iterations` bulks of `size` and the
+// consumer dequeues them, each timing its own loop with the TSC and spinning with PAUSE while
+// the ring is full or empty. The result is enqueue plus dequeue cycles per element.
+// Only the EAL's threads and pinning are used: the ring is PacketRing's.
+//   ring-bench [ITERATIONS] [-- EAL-ARGS]     (default EAL: -l 0-1 --no-huge --no-pci)
+
+let split = CommandLine.arguments.firstIndex(of: "--")
+let own = CommandLine.arguments[1..<(split ?? CommandLine.arguments.endIndex)]
+let iterations = own.first.flatMap { Int($0) } ?? 1 << 21
+var ealArguments = split.map { Array(CommandLine.arguments[($0 + 1)...]) } ?? ["-l", "0-1", "--no-huge", "-m", "64", "--no-pci"]
+ealArguments += ["--file-prefix=ring-bench-\(getpid())", "--log-level=3"]
+let ringSize = 4096
+
+/// One measurement: the ring, the bulk size, the start line and each side's result.
+final class Run {
+    let ring: Ring<UInt>
+    let size: Int
+    /// The start line: each side adds one and waits for two.
+    let arrived = ManagedAtomic<Int>(0)
+    var producerCycles = 0.0
+    var consumerCycles = 0.0
+
+    init(ring: Ring<UInt>, size: Int) {
+        self.ring = ring
+        self.size = size
+    }
+
+    func produce() {
+        var burst = [UInt](repeating: 0, count: 32)
+        arrived.wrappingIncrement(ordering: .acquiringAndReleasing)
+        while arrived.load(ordering: .acquiring) < 2 { vf_pause() }
+        burst.withUnsafeMutableBufferPointer { buffer in
+            let start = vf_rdtsc()
+            for _ in 0..<iterations {
+                while ring.enqueueBulk(buffer.baseAddress!, count: size) == 0 { vf_pause() }
+            }
+            producerCycles = Double(vf_rdtsc() - start) / Double(iterations * size)
+        }
+    }
+
+    func consume() {
+        var burst = [UInt](repeating: 0, count: 32)
+        arrived.wrappingIncrement(ordering: .acquiringAndReleasing)
+        while arrived.load(ordering: .acquiring) < 2 { vf_pause() }
+        burst.withUnsafeMutableBufferPointer { buffer in
+            let start = vf_rdtsc()
+            for _ in 0..<iterations {
+                while ring.dequeueBulk(into: buffer.baseAddress!, count: size) == 0 { vf_pause() }
+            }
+            consumerCycles = Double(vf_rdtsc() - start) / Double(iterations * size)
+        }
+    }
+}
+
+var argv = (["ring-bench"] + ealArguments).map { strdup($0) } + [nil]
+guard rte_eal_init(Int32(argv.count - 1), &argv) >= 0 else { fatalError("EAL initialisation failed: \(String(cString: rte_strerror(vf_errno())))") }
+let worker = rte_get_next_lcore(UInt32.max, 1, 0)
+guard worker < RTE_MAX_LCORE else { fatalError("ring-bench needs two lcores (-l 0-1)") }
+
+for (name, sync) in [("SP/SC", Ring<UInt>.Synchronization.single), ("MP/MC", .multi)] {
+    for size in [8, 32] {
+        let run = Run(ring: Ring(capacity: ringSize, producers: sync, consumers: sync), size: size)
+        rte_eal_remote_launch({ raw in
+            Unmanaged<Run>.fromOpaque(raw!).takeUnretainedValue().consume()
+            return 0
+        }, Unmanaged.passUnretained(run).toOpaque(), worker)
+        run.produce()
+        rte_eal_wait_lcore(worker)
+        print("\(name) bulk \(size): " + String(format: "%.2f", run.producerCycles + run.consumerCycles))
+    }
+}
+print("(ring size \(ringSize), \(iterations) bulks per side, lcores \(rte_get_main_lcore()) and \(worker), TSC cycles per element, enqueue + dequeue)")
+rte_eal_cleanup()
