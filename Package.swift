@@ -49,6 +49,9 @@ let package = Package(
             dependencies: ["VFDriver", .product(name: "ArgumentParser", package: "swift-argument-parser"), .product(name: "Atomics", package: "swift-atomics")],
             swiftSettings: dpdkCFlags
         ),
+        // Forwarding benchmark on net_null ports with a prefilled pool: see scripts/bench-fwd.sh.
+        .executableTarget(name: "vf-bench", dependencies: ["VFDriver", .product(name: "Atomics", package: "swift-atomics")],
+                          swiftSettings: dpdkCFlags),
         // Ring benchmark, measured as DPDK's test_ring_perf: see scripts/bench-ring.sh.
         .executableTarget(name: "ring-bench", dependencies: ["PacketRing", "CDPDK", .product(name: "Atomics", package: "swift-atomics")], swiftSettings: dpdkCFlags,
                          linkerSettings: dpdkLibraries),

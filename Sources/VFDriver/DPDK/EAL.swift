@@ -56,3 +56,10 @@ public enum EAL {
     /// TSC ticks per second, as measured by the EAL.
     public static var tscHz: UInt64 { rte_get_tsc_hz() }
 }
+
+/// The CPU's time-stamp counter.
+@inlinable
+public func rdtsc() -> UInt64 { vf_rdtsc() }
+
+extension EAL {
+}

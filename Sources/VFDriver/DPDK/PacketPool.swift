@@ -25,5 +25,20 @@ public struct PacketPool {
     /// Allocates one packet, or nil when the pool is empty.
     public func allocate() -> Mbuf? { vf_mbuf_alloc(pointer).map(Mbuf.init) }
 
+    /// Writes `frame` into every buffer now in the pool, at the standard headroom. PMDs that
+    /// hand out buffers without writing them (net_null) then deliver this frame: a traffic
+    /// source for benchmarks. Returns how many buffers were written.
+    @discardableResult
+    public func fill(with frame: [UInt8]) -> Int {
+        var taken: [Mbuf] = []
+        while let buffer = allocate() {
+            guard let bytes = buffer.append(frame.count) else { buffer.free(); break }
+            bytes.update(from: frame, count: frame.count)
+            taken.append(buffer)
+        }
+        taken.forEach { $0.free() }
+        return taken.count
+    }
+
     public func free() { rte_mempool_free(pointer) }
 }

@@ -1,0 +1,39 @@
+import Atomics
+import Foundation
+import VFDriver
+
+// Forwards a config on net_null ports for a while with the pool prefilled with one frame, so
+// every received frame is that frame as the last rewrite left it, and prints the rate.
+//   vf-bench CONFIG SECONDS FRAME-HEX [-- EAL-ARGS]
+// Prints: "<Mpps> Mpps, <cycles> cycles/packet, <drops> dropped".
+
+let split = CommandLine.arguments.firstIndex(of: "--") ?? CommandLine.arguments.endIndex
+let own = Array(CommandLine.arguments[1..<split])
+guard own.count == 3, let seconds = Double(own[1]) else {
+    FileHandle.standardError.write(Data("usage: vf-bench CONFIG SECONDS FRAME-HEX [-- EAL-ARGS]\n".utf8))
+    exit(2)
+}
+let frame: [UInt8] = stride(from: 0, to: own[2].count, by: 2).map {
+    let start = own[2].index(own[2].startIndex, offsetBy: $0)
+    return UInt8(own[2][start..<own[2].index(start, offsetBy: 2)], radix: 16)!
+}
+let config = try ForwarderConfig.load(yaml: String(contentsOfFile: own[0], encoding: .utf8), file: own[0])
+let eal = split < CommandLine.arguments.endIndex ? Array(CommandLine.arguments[(split + 1)...]) : nil
+try EAL.initialize(arguments: DPDKForwarder.ealArguments(for: config, override: eal))
+let forwarder = try DPDKForwarder(config: config)
+forwarder.pool.fill(with: frame)
+try forwarder.start()
+
+let stop = UnsafeAtomic<Bool>.create(false)
+let hz = Double(EAL.tscHz)
+let startTSC = rdtsc()
+let deadline = startTSC + UInt64(seconds * hz)
+forwarder.run(shouldStop: stop) { if rdtsc() >= deadline { stop.store(true, ordering: .relaxed) } }
+let cycles = Double(rdtsc() - startTSC)
+try forwarder.shutdown()
+let counters = forwarder.counters
+let sent = counters.reduce(0) { $0 + $1.txPackets }
+let dropped = counters.reduce(0) { $0 + $1.dropped }
+print(String(format: "%.3f Mpps, %.1f cycles/packet, %llu dropped", Double(sent) / (cycles / hz) / 1e6,
+             cycles * Double(forwarder.lanes.count) / Double(max(sent, 1)), dropped))
+EAL.cleanup()
