@@ -36,7 +36,7 @@ struct RunCommand: ParsableCommand {
         let parsed = try loadConfig(config)
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
-        let report = try forwardOnDPDK(parsed)
+        let report = parsed.isMockOnly ? try forwardOnMock(parsed) : try forwardOnDPDK(parsed)
         try finish(report)
     }
 
@@ -59,7 +59,7 @@ struct RunCommand: ParsableCommand {
         let clock = RunClock(duration: duration, statsInterval: statsInterval)
         forwarder.run(shouldStop: stopRequested) {
             if clock.durationElapsed { stopRequested.store(true, ordering: .relaxed) }
-            if !quiet, clock.statsDue { printInterval(forwarder, clock: clock) }
+            if !quiet, clock.statsDue { printInterval(parsed, forwarder.counters, clock: clock) }
         }
         let elapsed = clock.elapsed
         do {
@@ -67,16 +67,45 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw .runtime(error.description)
         }
-        let report = StatsReport(durationSeconds: elapsed, ports: zip(parsed.ports, zip(forwarder.counters, forwarder.deviceStats)).map {
-            StatsReport.Port(name: $0.name, counters: $1.0, device: $1.1)
-        })
-        let leaked = forwarder.pool.inUseCount
-        if leaked != 0 { throw .runtime("\(leaked) packet buffers did not return to their pool") }
-        return report
+        return try report(parsed, elapsed: elapsed, counters: forwarder.counters, device: forwarder.deviceStats,
+                          buffersInUse: forwarder.pool.inUseCount)
     }
 
-    func printInterval(_ forwarder: DPDKForwarder, clock: RunClock) {
-        let line = zip(forwarder.config.ports, forwarder.counters).map { port, c in
+    /// A config of only `mock:` ports: the pure-Swift mock VF, without DPDK.
+    func forwardOnMock(_ parsed: ForwarderConfig) throws(Failure) -> StatsReport {
+        let forwarder: MockForwarder
+        do {
+            forwarder = try MockForwarder(config: parsed)
+            try forwarder.start()
+        } catch {
+            throw .initialisation("mock device: \(error)")
+        }
+        let clock = RunClock(duration: duration, statsInterval: statsInterval)
+        forwarder.run(shouldStop: stopRequested) {
+            if clock.durationElapsed { stopRequested.store(true, ordering: .relaxed) }
+            if !quiet, clock.statsDue { printInterval(parsed, forwarder.counters, clock: clock) }
+        }
+        let elapsed = clock.elapsed
+        do {
+            try forwarder.shutdown()
+        } catch {
+            throw .runtime("writing a mock tx_pcap: \(error)")
+        }
+        return try report(parsed, elapsed: elapsed, counters: forwarder.counters, device: forwarder.deviceStats,
+                          buffersInUse: forwarder.pool.inUseCount)
+    }
+
+    /// The final report; every packet buffer must be back in its pool by now.
+    func report(_ parsed: ForwarderConfig, elapsed: Double, counters: [PortCounters], device: [DeviceCounters],
+                buffersInUse: Int) throws(Failure) -> StatsReport {
+        if buffersInUse != 0 { throw .runtime("\(buffersInUse) packet buffers did not return to their pool") }
+        return StatsReport(durationSeconds: elapsed, ports: parsed.ports.indices.map {
+            StatsReport.Port(name: parsed.ports[$0].name, counters: counters[$0], device: device[$0])
+        })
+    }
+
+    func printInterval(_ parsed: ForwarderConfig, _ counters: [PortCounters], clock: RunClock) {
+        let line = zip(parsed.ports, counters).map { port, c in
             "\(port.name) rx \(c.rxPackets) tx \(c.txPackets) drop \(c.dropped)"
         }.joined(separator: " | ")
         print(String(format: "[%.1f s] ", clock.elapsed) + line)

@@ -74,6 +74,15 @@ public struct MockBuffer: PacketBuffer, Equatable {
         if let base = bytes.baseAddress { UnsafeMutableRawPointer(data).copyMemory(from: base, byteCount: bytes.count) }
     }
 
+    /// Adds `bytes` at the end of the frame; false when the buffer is too small.
+    public func append(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        let end = MockBuffer.headerBytes + headroom + length
+        guard headroom + length + bytes.count <= capacity else { return false }
+        if let base = bytes.baseAddress { (raw + end).copyMemory(from: base, byteCount: bytes.count) }
+        header.pointee.length += UInt32(bytes.count)
+        return true
+    }
+
     /// The frame's bytes, as a copy.
     public var frame: [UInt8] { Array(UnsafeBufferPointer(start: data, count: length)) }
 }

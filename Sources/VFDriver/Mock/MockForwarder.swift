@@ -1,0 +1,105 @@
+import Atomics
+
+/// Runs a config whose ports are all `mock:` devices: no EAL, no hugepages, no root. Each port
+/// is a standalone mock VF; one lane forwards on the calling thread. Like vf-fwd on DPDK, it
+/// handles the VF's events: after a PF reset it resets, reconfigures and restarts the port.
+public final class MockForwarder {
+    public let config: ForwarderConfig
+    public let pool: MockPool
+    public let vfs: [MockVF]
+    public let plan: ForwardingPlan
+    public let lane: ForwardingLane<MockPort>
+    let configurations: [MockVF.Configuration]
+    /// Ports restarted after a PF reset, per port.
+    public private(set) var resets: [Int]
+
+    /// Keys a `mock:` device accepts.
+    public static let parameters = ["rx_pcap", "tx_pcap", "infinite_rx"]
+
+    public init(config: ForwarderConfig) throws {
+        self.config = config
+        let descriptors = config.ports.reduce(0) { $0 + $1.rxQueues * $1.rxDescriptors + $1.txQueues * $1.txDescriptors }
+        let largestMTU = config.ports.map(\.mtu).max() ?? 1500
+        pool = MockPool(size: descriptors + (config.ports.count + 1) * config.burst + 1024,
+                        dataRoom: max(2048 + MockPool.headroom, MockPool.headroom + largestMTU + MockVF.frameOverhead))
+        var vfs: [MockVF] = []
+        var configurations: [MockVF.Configuration] = []
+        for port in config.ports {
+            guard case .mock(let parameters) = port.device else { throw MockError.unsupported("port \(port.name) is not a mock device") }
+            var values: [String: String] = [:]
+            for (key, value) in parameters {
+                guard Self.parameters.contains(key) else {
+                    throw MockError.unsupported("port \(port.name): unknown mock parameter '\(key)' (known: \(Self.parameters.joined(separator: ", ")))")
+                }
+                values[key] = value
+            }
+            let vf = try MockVF(rxPcap: values["rx_pcap"], txPcap: values["tx_pcap"], infiniteRx: values["infinite_rx"] == "1", pool: pool)
+            var c = MockVF.Configuration()
+            c.rxQueues = port.rxQueues
+            c.txQueues = port.txQueues
+            c.rxDescriptors = port.rxDescriptors
+            c.txDescriptors = port.txDescriptors
+            c.mtu = port.mtu
+            c.vlanStrip = port.vlanOffload
+            c.vlanInsert = port.vlanOffload
+            try vf.configure(c)
+            vfs.append(vf)
+            configurations.append(c)
+        }
+        self.vfs = vfs
+        self.configurations = configurations
+        resets = Array(repeating: 0, count: vfs.count)
+        plan = ForwardingPlan(config: config, insertsTags: configurations.map(\.vlanInsert), stripsTags: configurations.map(\.vlanStrip))
+        var rxPairs: [(port: Int, queue: UInt16)] = []
+        for (index, port) in config.ports.enumerated() where config.rules.contains(where: { $0.inPort == index }) {
+            for queue in 0..<port.rxQueues { rxPairs.append((index, UInt16(queue))) }
+        }
+        lane = ForwardingLane(plan: plan, ports: vfs.map(\.port), rxPairs: rxPairs, txQueue: 0, burst: config.burst)
+    }
+
+    public func start() throws {
+        for vf in vfs { try vf.start() }
+    }
+
+    /// Forwards until `shouldStop`; `tick` runs every 64 polls, after the ports' events.
+    public func run(shouldStop: UnsafeAtomic<Bool>, tick: () -> Void) {
+        lane.run(until: shouldStop) {
+            handleEvents()
+            tick()
+        }
+    }
+
+    /// A PF reset stops a VF until it is reset, reconfigured and started (ixgbevf's contract).
+    public func handleEvents() {
+        for (i, vf) in vfs.enumerated() where vf.takeEvents().contains(.reset) {
+            vf.reset()
+            do {
+                try vf.configure(configurations[i])
+                try vf.start()
+                resets[i] += 1
+            } catch {
+                // The mock accepted this configuration before; it cannot refuse it now.
+                preconditionFailure("mock VF \(i) refused its configuration after a reset: \(error)")
+            }
+        }
+    }
+
+    public var counters: [PortCounters] {
+        (0..<vfs.count).map { port in
+            var total = PortCounters()
+            lane.counters.read(port: port, into: &total)
+            return total
+        }
+    }
+
+    public var deviceStats: [DeviceCounters] { vfs.map(\.deviceCounters) }
+
+    /// Stops every port (frames in TX rings go out), writes `tx_pcap` files, releases rings.
+    public func shutdown() throws {
+        for vf in vfs { vf.stop() }
+        for vf in vfs {
+            try vf.flushCapture()
+            vf.reset()
+        }
+    }
+}

@@ -1,0 +1,82 @@
+/// A mock 82599 PF with its VFs and one uplink. Like the real NIC's VEB (datasheet 7.10.3.4),
+/// it switches VF-to-VF traffic internally by destination MAC and VLAN and sends the rest to
+/// the uplink; broadcast and multicast reach every other VF that accepts them and the uplink.
+public final class MockNIC {
+    /// The PF's VLVF table: 64 VLAN filter entries for the whole port, shared by all VFs.
+    public static let vlanFilterEntries = 64
+
+    public let vfs: [MockVF]
+    public let pool: MockPool
+    /// Queues each VF gets, as a DPDK or Linux PF assigns them: fewer with more VFs.
+    public let queuesPerVF: Int
+    /// Frames the PF sent on the wire, oldest first.
+    public private(set) var uplink: [[UInt8]] = []
+    private var vlanEntries: [UInt16: Int] = [:]
+
+    /// A PF with `vfCount` VFs (1...63) sharing one pool of `poolSize` buffers. VF i has MAC
+    /// 02:09:00:00:00:i (the PF assigns it; ixgbevf would otherwise pick a random one).
+    public init(vfCount: Int, poolSize: Int = 8192) {
+        precondition((1...63).contains(vfCount), "an 82599 has at most 63 VFs")
+        let pool = MockPool(size: poolSize)
+        self.pool = pool
+        queuesPerVF = vfCount >= 32 ? 2 : (vfCount >= 16 ? 4 : 8)
+        vfs = (0..<vfCount).map { MockVF(index: $0, mac: [0x02, 0x09, 0, 0, 0, UInt8($0)], pool: pool) }
+        for vf in vfs { vf.nic = self }
+    }
+
+    /// A frame arrives on the uplink's wire.
+    public func injectFromUplink(_ frame: [UInt8]) {
+        frame.withUnsafeBytes { bytes in
+            for vf in vfs { vf.arrive(bytes, filtered: true) }
+        }
+    }
+
+    /// What the PF put on the wire since the last call.
+    public func drainUplink() -> [[UInt8]] {
+        defer { uplink = [] }
+        return uplink
+    }
+
+    /// `ip link set PF vf N vlan X` (nil: none). The VF's own VLAN filters are dropped.
+    public func setPortVLAN(_ vid: UInt16?, vf index: Int) {
+        let vf = vfs[index]
+        for v in vf.vlanFilter { try? vf.setVLANFilter(v, on: false) }
+        vf.portVLAN = vid
+    }
+
+    /// Link down or up on every VF, with their link events.
+    public func setLink(up: Bool) { vfs.forEach { $0.setLink(up) } }
+
+    /// The PF resets (e.g. its driver reloads): every VF raises a reset event and stops.
+    public func resetPF() { vfs.forEach { $0.pfReset() } }
+
+    func claimVLANEntry(_ vid: UInt16) throws(MockError) {
+        if vlanEntries[vid] == nil && vlanEntries.count >= Self.vlanFilterEntries {
+            throw .unsupported("the PF's \(Self.vlanFilterEntries) VLAN filter entries are all in use")
+        }
+        vlanEntries[vid, default: 0] += 1
+    }
+
+    func releaseVLANEntry(_ vid: UInt16) {
+        vlanEntries[vid, default: 1] -= 1
+        if vlanEntries[vid] == 0 { vlanEntries[vid] = nil }
+    }
+
+    /// The VEB: a frame a VF sent goes to the VF(s) it is for, or out of the uplink.
+    func switchFrame(_ frame: UnsafeRawBufferPointer, from sender: MockVF) {
+        var bytes = [UInt8](frame)
+        if let vid = sender.portVLAN {
+            // The PF inserts the sender's port VLAN on the way out.
+            bytes.insert(contentsOf: [0x81, 0x00, UInt8(vid >> 8), UInt8(vid & 0xff)], at: 12)
+        }
+        let destination = Array(bytes[0..<6])
+        let flood = destination[0] & 1 == 1
+        var delivered = false
+        bytes.withUnsafeBytes { raw in
+            for vf in vfs where vf !== sender && (flood || vf.mac == destination) {
+                delivered = vf.arrive(raw, filtered: true) || delivered
+            }
+        }
+        if flood || !delivered { uplink.append(bytes) }
+    }
+}

@@ -1,0 +1,276 @@
+import PacketRing
+
+/// One 82599 virtual function as seen through DPDK's ixgbevf PMD, in pure Swift: queues of a
+/// fixed number of descriptors, a buffer pool, VLAN strip/insert, MAC and VLAN filters, link
+/// state, PF-reset events and 32-bit hardware counters that wrap (docs/mock-device.md).
+///
+/// The "hardware" side (frames arriving from the PF or an `rx_pcap` file, frames leaving the TX
+/// ring) runs inside the calls that touch it; each queue has one producer and one consumer, as
+/// on the real device, so a test may inject on one thread while a lane polls on another.
+public final class MockVF {
+    /// 82599 limits (datasheet 7.10.2, ixgbevf_dev_info_get).
+    public static let maxMTU = 9710
+    public static let maxDescriptors = 4096
+    public static let maxMulticastAddresses = 30
+    /// Ethernet header, two tags and CRC around the MTU (IXGBE_ETH_OVERHEAD); no CRC here.
+    static let frameOverhead = 14 + 8
+
+    public enum State: Equatable, Sendable {
+        case stopped
+        case started
+        /// The PF reset: nothing moves until the application resets, reconfigures and restarts
+        /// the port (RTE_ETH_EVENT_INTR_RESET).
+        case resetPending
+    }
+
+    public struct Configuration: Equatable, Sendable {
+        public var rxQueues = 1
+        public var txQueues = 1
+        public var rxDescriptors = 1024
+        public var txDescriptors = 1024
+        public var mtu = 1500
+        public var vlanStrip = false
+        public var vlanInsert = false
+        public init() {}
+    }
+
+    /// Device counters as ixgbevf reports them: the hardware's 32-bit packet and 36-bit byte
+    /// registers (VFGPRC, VFGORC, VFGPTC, VFGOTC) read as deltas, plus what the mock adds.
+    public struct Counters: Equatable, Sendable {
+        public var ipackets: UInt64 = 0
+        public var ibytes: UInt64 = 0
+        public var opackets: UInt64 = 0
+        public var obytes: UInt64 = 0
+        /// Frames lost because every RX descriptor was in use.
+        public var imissed: UInt64 = 0
+        /// Frames dropped at the MAC: undersize, oversize, bad CRC.
+        public var ierrors: UInt64 = 0
+        public var oerrors: UInt64 = 0
+        /// Frames lost because the pool had no buffer.
+        public var rxNoMbuf: UInt64 = 0
+        /// Frames the PF's anti-spoofing dropped (the PF's SSVPC, per VF).
+        public var spoofed: UInt64 = 0
+    }
+
+    public let index: Int
+    public let pool: MockPool
+    public private(set) var mac: [UInt8]
+    public private(set) var configuration = Configuration()
+    public private(set) var state = State.stopped
+    public private(set) var linkUp = true
+    /// Set by the PF (`ip link set PF vf N trust on`): allows promiscuous mode.
+    public var trusted = false
+    /// Set by the PF (`ip link set PF vf N spoofchk on`), on by default as in Linux.
+    public var spoofCheck = true
+    /// Set by the PF (`ip link set PF vf N vlan X`): the PF tags and strips for the VF.
+    public internal(set) var portVLAN: UInt16?
+    public private(set) var promiscuous = false
+    public private(set) var multicast: [[UInt8]] = []
+    public private(set) var vlanFilter: Set<UInt16> = []
+    /// Events not yet taken by `takeEvents()`, oldest first.
+    private var events: [MockEvent] = []
+
+    /// TX frames stay in the ring: the wire (or the PF) takes nothing.
+    public var txStalled = false
+    /// The next this many frames arriving from the PF have a bad CRC and are dropped.
+    public var corruptNextFrames = 0
+
+    weak var nic: MockNIC?
+    var source: MockFrameSource?
+    var sink: MockFrameSink?
+
+    /// Descriptor rings: each holds buffers; capacity is the descriptor count.
+    var rxRings: [Ring<UnsafeMutableRawPointer>] = []
+    var txRings: [Ring<UnsafeMutableRawPointer>] = []
+    /// Hardware registers: 32-bit packet counters and 36-bit byte counters, wrapping.
+    var hardware = HardwareCounters()
+    /// What the driver last read of them, and the running totals (ixgbevf_update_stats).
+    var readback = HardwareCounters()
+    var totals = Counters()
+
+    init(index: Int, mac: [UInt8], pool: MockPool) {
+        self.index = index
+        self.mac = mac
+        self.pool = pool
+    }
+
+    /// A VF on its own, as vf-fwd's `mock:` devices are: frames come from `rxPcap` (looped with
+    /// `infiniteRx`) and go to `txPcap` when the port stops; it sees everything, as a trusted,
+    /// promiscuous VF does. Without `txPcap`, sent frames are counted and freed.
+    public convenience init(rxPcap: String?, txPcap: String?, infiniteRx: Bool = false, pool: MockPool) throws {
+        self.init(index: 0, mac: [0x02, 0x09, 0, 0, 0, 0], pool: pool)
+        trusted = true
+        promiscuous = true
+        source = MockFrameSource(frames: try rxPcap.map(PcapFile.read) ?? [], infinite: infiniteRx)
+        sink = txPcap.map(MockFrameSink.init)
+    }
+
+    /// Writes the `tx_pcap` file of a standalone VF.
+    public func flushCapture() throws { try sink?.flush() }
+
+    /// A port for the forwarding engine and for users' code: a trivial handle.
+    public var port: MockPort { MockPort(vf: self) }
+
+    // MARK: - Control path (rte_eth_dev_configure, queue setup, start, stop, reset)
+
+    /// Fails as ixgbevf does for what an 82599 VF cannot do.
+    public func configure(_ c: Configuration) throws(MockError) {
+        guard state != .started else { throw .busy("stop the port before configuring it") }
+        guard state != .resetPending else { throw .busy("the PF reset: call reset() first") }
+        let maxQueues = nic?.queuesPerVF ?? 8
+        guard (1...maxQueues).contains(c.rxQueues), c.rxQueues & (c.rxQueues - 1) == 0 else {
+            throw .unsupported("RX queues must be a power of two up to \(maxQueues), got \(c.rxQueues)")
+        }
+        guard (1...maxQueues).contains(c.txQueues) else { throw .unsupported("TX queues must be 1...\(maxQueues), got \(c.txQueues)") }
+        for d in [c.rxDescriptors, c.txDescriptors] where !(32...Self.maxDescriptors).contains(d) || d % 8 != 0 {
+            throw .unsupported("descriptor rings hold 32...4096 entries in multiples of 8, got \(d)")
+        }
+        guard (68...Self.maxMTU).contains(c.mtu) else { throw .unsupported("MTU must be 68...\(Self.maxMTU), got \(c.mtu)") }
+        guard Self.frameOverhead + c.mtu + MockPool.headroom <= pool.bufferBytes - MockBuffer.headerBytes else {
+            throw .unsupported("pool buffers cannot hold MTU \(c.mtu) frames")
+        }
+        releaseRings()
+        configuration = c
+        rxRings = (0..<c.rxQueues).map { _ in Ring(capacity: c.rxDescriptors) }
+        txRings = (0..<c.txQueues).map { _ in Ring(capacity: c.txDescriptors) }
+    }
+
+    public func start() throws(MockError) {
+        guard state != .resetPending else { throw .busy("the PF reset: call reset() first") }
+        guard !rxRings.isEmpty else { throw .busy("configure the port first") }
+        state = .started
+    }
+
+    /// Stops the port; frames still in TX descriptors go out first (as a stopping NIC drains).
+    public func stop() {
+        if state == .started { processTransmit() }
+        if state != .resetPending { state = .stopped }
+    }
+
+    /// rte_eth_dev_reset after a PF reset: queues are released (their buffers return to the
+    /// pool) and the port must be configured and started again.
+    public func reset() {
+        releaseRings()
+        state = .stopped
+    }
+
+    /// Every buffer in a descriptor ring back to the pool, as queue release does.
+    func releaseRings() {
+        for ring in rxRings + txRings {
+            while let raw = ring.dequeue() { MockBuffer(raw: raw).free() }
+        }
+        rxRings = []
+        txRings = []
+    }
+
+    public func setPromiscuous(_ on: Bool) throws(MockError) {
+        // ixgbevf_dev_promiscuous_enable: the PF refuses an untrusted VF (-ENOTSUP).
+        if on && !trusted { throw .unsupported("promiscuous mode needs `ip link set PF vf \(index) trust on`") }
+        promiscuous = on
+    }
+
+    /// As rte_eth_dev_set_mc_addr_list: more than 30 addresses are refused.
+    public func setMulticast(_ addresses: [[UInt8]]) throws(MockError) {
+        guard addresses.count <= Self.maxMulticastAddresses else {
+            throw .unsupported("an 82599 VF filters at most \(Self.maxMulticastAddresses) multicast addresses")
+        }
+        multicast = addresses
+    }
+
+    /// As rte_eth_dev_vlan_filter: the PF's shared VLVF table may be full, and a port VLAN
+    /// set by the PF forbids the VF its own filters.
+    public func setVLANFilter(_ vid: UInt16, on: Bool) throws(MockError) {
+        guard (1...4094).contains(vid) else { throw .unsupported("VID \(vid) outside 1...4094") }
+        if portVLAN != nil { throw .unsupported("the PF set a port VLAN: VLAN filters are the PF's") }
+        if on {
+            if !vlanFilter.contains(vid) {
+                try nic?.claimVLANEntry(vid)
+                vlanFilter.insert(vid)
+            }
+        } else if vlanFilter.remove(vid) != nil {
+            nic?.releaseVLANEntry(vid)
+        }
+    }
+
+    public func setMAC(_ address: [UInt8]) { mac = address }
+
+    func setLink(_ up: Bool) {
+        guard up != linkUp else { return }
+        linkUp = up
+        events.append(up ? .linkUp : .linkDown)
+    }
+
+    func pfReset() {
+        state = .resetPending
+        events.append(.reset)
+    }
+
+    /// Takes the events raised since the last call.
+    public func takeEvents() -> [MockEvent] {
+        defer { events = [] }
+        return events
+    }
+
+    // MARK: - Counters
+
+    /// As rte_eth_stats_get on ixgbevf: hardware deltas since the last read, wrap included.
+    public var counters: Counters {
+        let now = hardware
+        totals.ipackets &+= UInt64(now.rxPackets &- readback.rxPackets)
+        totals.opackets &+= UInt64(now.txPackets &- readback.txPackets)
+        totals.ibytes &+= (now.rxBytes &- readback.rxBytes) & HardwareCounters.byteMask
+        totals.obytes &+= (now.txBytes &- readback.txBytes) & HardwareCounters.byteMask
+        readback = now
+        return totals
+    }
+
+    /// Sets the hardware registers, as a long-running VF would have them (tests of wrap).
+    public func presetHardwareCounters(packets: UInt32, bytes: UInt64) {
+        _ = counters
+        hardware = HardwareCounters(rxPackets: packets, rxBytes: bytes, txPackets: packets, txBytes: bytes)
+        readback = hardware
+    }
+
+    public var deviceCounters: DeviceCounters {
+        let c = counters
+        return DeviceCounters(ipackets: c.ipackets, opackets: c.opackets, imissed: c.imissed, ierrors: c.ierrors,
+                              oerrors: c.oerrors, rxNoMbuf: c.rxNoMbuf)
+    }
+}
+
+/// What the VF raises, as ixgbevf raises RTE_ETH_EVENT_INTR_LSC and RTE_ETH_EVENT_INTR_RESET.
+public enum MockEvent: Equatable, Sendable {
+    case linkUp
+    case linkDown
+    case reset
+}
+
+public enum MockError: Error, Equatable, CustomStringConvertible {
+    case unsupported(String)
+    case busy(String)
+
+    public var description: String {
+        switch self {
+        case .unsupported(let s), .busy(let s): s
+        }
+    }
+}
+
+/// The VF's statistics registers: packets 32-bit, bytes 36-bit, both wrapping (datasheet 8.3.5.x).
+struct HardwareCounters: Equatable {
+    static let byteMask: UInt64 = (1 << 36) - 1
+    var rxPackets: UInt32 = 0
+    var rxBytes: UInt64 = 0
+    var txPackets: UInt32 = 0
+    var txBytes: UInt64 = 0
+
+    mutating func received(_ bytes: Int) {
+        rxPackets &+= 1
+        rxBytes = (rxBytes &+ UInt64(bytes)) & Self.byteMask
+    }
+
+    mutating func sent(_ bytes: Int) {
+        txPackets &+= 1
+        txBytes = (txBytes &+ UInt64(bytes)) & Self.byteMask
+    }
+}

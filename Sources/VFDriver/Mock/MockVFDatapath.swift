@@ -1,0 +1,135 @@
+/// The mock VF's data path: what the hardware does with a frame arriving from the PF, and what
+/// the driver's burst receive and transmit do with the descriptor rings.
+extension MockVF {
+    /// A frame reaches the VF's MAC. `filtered` applies what the 82599 applies to traffic from
+    /// the PF (size, CRC, MAC and VLAN filters); traffic from an `rx_pcap` file skips them, as a
+    /// trusted, promiscuous VF would see it. Returns whether it reached an RX descriptor.
+    @discardableResult
+    func arrive(_ frame: UnsafeRawBufferPointer, filtered: Bool) -> Bool {
+        guard state == .started, linkUp else { return false }
+        var bytes = frame
+        var portTag: UInt16?
+        if filtered {
+            if corruptNextFrames > 0 {
+                corruptNextFrames -= 1
+                totals.ierrors += 1  // CRC error: the MAC drops it (CRCERRS)
+                return false
+            }
+            // 60 bytes without CRC is the Ethernet minimum (RUC); the top is MTU plus overhead (ROC).
+            guard bytes.count >= 60, bytes.count <= configuration.mtu + Self.frameOverhead else {
+                totals.ierrors += 1
+                return false
+            }
+            guard acceptsDestination(bytes) else { return false }
+            let tagged = bytes.count >= 18 && bytes[12] == 0x81 && bytes[13] == 0x00
+            let vid = tagged ? (UInt16(bytes[14]) << 8 | UInt16(bytes[15])) & 0x0fff : 0
+            if let port = portVLAN {
+                // The PF strips the port VLAN; other frames never reach this VF.
+                guard tagged, vid == port else { return false }
+                portTag = port
+            } else if tagged && vid != 0 && !vlanFilter.contains(vid) && !promiscuous {
+                return false
+            }
+        }
+        let queue = rxRings.count == 1 ? 0 : Self.rssQueue(bytes, queues: rxRings.count)
+        let ring = rxRings[queue]
+        guard !ring.isFull else {
+            totals.imissed += 1
+            return false
+        }
+        guard let buffer = pool.allocate() else {
+            totals.rxNoMbuf += 1
+            return false
+        }
+        hardware.received(bytes.count)
+        if portTag != nil {
+            // Remove the PF's tag: the VF sees the frame as sent inside the port VLAN.
+            buffer.setFrame(UnsafeRawBufferPointer(rebasing: bytes[0..<12]))
+            let tail = UnsafeRawBufferPointer(rebasing: bytes[16...])
+            _ = buffer.append(tail)
+            bytes = UnsafeRawBufferPointer(start: buffer.data, count: buffer.length)
+        } else {
+            buffer.setFrame(bytes)
+        }
+        if configuration.vlanStrip { MockVF.strip(buffer) }
+        _ = ring.enqueue(buffer.raw)
+        return true
+    }
+
+    /// RXDCTL.VME: the outer 0x8100 tag moves into the descriptor (mbuf vlan_tci).
+    static func strip(_ buffer: MockBuffer) {
+        let p = buffer.data
+        guard buffer.length >= 18, p[12] == 0x81, p[13] == 0x00 else { return }
+        let tci = UInt16(p[14]) << 8 | UInt16(p[15])
+        UnsafeMutableRawPointer(p + 4).copyMemory(from: p, byteCount: 12)
+        buffer.trimFront(4)
+        buffer.markStripped(tci: tci)
+    }
+
+    func acceptsDestination(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        if promiscuous { return true }
+        let destination = Array(bytes[0..<6])
+        if destination == mac || destination.allSatisfy({ $0 == 0xff }) { return true }
+        return destination[0] & 1 == 1 && multicast.contains(destination)
+    }
+
+    /// A stand-in for the 82599's RSS: a hash of the MAC addresses picks the queue.
+    static func rssQueue(_ bytes: UnsafeRawBufferPointer, queues: Int) -> Int {
+        var hash: UInt32 = 2_166_136_261
+        for i in 0..<min(12, bytes.count) { hash = (hash ^ UInt32(bytes[i])) &* 16_777_619 }
+        return Int(hash % UInt32(queues))
+    }
+
+    // MARK: - Driver side
+
+    @usableFromInline
+    func receive(queue: Int, into buffers: UnsafeMutablePointer<MockBuffer>, capacity: Int) -> Int {
+        guard state == .started else { return 0 }
+        source?.refill(self)
+        return buffers.withMemoryRebound(to: UnsafeMutableRawPointer.self, capacity: capacity) {
+            rxRings[queue].dequeueBurst(into: $0, count: capacity)
+        }
+    }
+
+    @usableFromInline
+    func transmit(queue: Int, from buffers: UnsafeMutablePointer<MockBuffer>, count: Int) -> Int {
+        guard state == .started else { return 0 }
+        let taken = buffers.withMemoryRebound(to: UnsafeMutableRawPointer.self, capacity: count) {
+            txRings[queue].enqueueBurst($0, count: count)
+        }
+        processTransmit()
+        return taken
+    }
+
+    /// The hardware sends what is in the TX rings, unless stalled or the link is down.
+    func processTransmit() {
+        guard !txStalled, linkUp, state == .started else { return }
+        for ring in txRings {
+            while let raw = ring.dequeue() { send(MockBuffer(raw: raw)) }
+        }
+    }
+
+    /// One frame leaves the VF: TX VLAN insert, then the PF (anti-spoofing, port VLAN,
+    /// switching) or, for a standalone port, the `tx_pcap` sink.
+    func send(_ buffer: MockBuffer) {
+        defer { buffer.free() }
+        if let tci = buffer.insertTCI, configuration.vlanInsert {
+            // The NIC writes TPID 0x8100 and the TCI after the MACs.
+            guard let p = buffer.prepend(4) else { totals.oerrors += 1; return }
+            UnsafeMutableRawPointer(p).copyMemory(from: p + 4, byteCount: 12)
+            p[12] = 0x81; p[13] = 0x00; p[14] = UInt8(tci >> 8); p[15] = UInt8(tci & 0xff)
+        }
+        let frame = UnsafeRawBufferPointer(start: buffer.data, count: buffer.length)
+        if let nic {
+            if spoofCheck && Array(frame.prefix(12).suffix(6)) != mac {
+                totals.spoofed += 1
+                return
+            }
+            hardware.sent(frame.count)
+            nic.switchFrame(frame, from: self)
+        } else {
+            hardware.sent(frame.count)
+            sink?.write(frame)
+        }
+    }
+}
