@@ -45,10 +45,10 @@ public final class MockNIC {
     }
 
     /// Link down or up on every VF, with their link events.
-    public func setLink(up: Bool) { vfs.forEach { $0.setLink(up) } }
+    public func setLink(up: Bool) { vfs.forEach { $0.simulateLink(up: up) } }
 
     /// The PF resets (e.g. its driver reloads): every VF raises a reset event and stops.
-    public func resetPF() { vfs.forEach { $0.pfReset() } }
+    public func resetPF() { vfs.forEach { $0.simulatePFReset() } }
 
     func claimVLANEntry(_ vid: UInt16) throws(MockError) {
         if vlanEntries[vid] == nil && vlanEntries.count >= Self.vlanFilterEntries {

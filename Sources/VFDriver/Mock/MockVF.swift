@@ -194,13 +194,15 @@ public final class MockVF {
 
     public func setMAC(_ address: [UInt8]) { mac = address }
 
-    func setLink(_ up: Bool) {
+    /// Fault injection: the link goes down or up, with its event.
+    public func simulateLink(up: Bool) {
         guard up != linkUp else { return }
         linkUp = up
         events.append(up ? .linkUp : .linkDown)
     }
 
-    func pfReset() {
+    /// Fault injection: the PF resets; the VF stops until reset, reconfigured and restarted.
+    public func simulatePFReset() {
         state = .resetPending
         events.append(.reset)
     }

@@ -1,0 +1,325 @@
+import Atomics
+import VFDriver
+import XCTest
+
+/// Each behaviour the mock VF models, and each fault it injects; after every fault the
+/// accounting identity holds and every buffer is back in its pool.
+final class MockDeviceTests: XCTestCase {
+    func frame(to vf: Int, from sender: Int = 99, tags: [Frame.Tag] = [], payload: Int = 46, seed: Int = 0) -> [UInt8] {
+        var bytes = Frame(tags: tags, payloadBytes: payload, seed: seed).bytes
+        bytes.replaceSubrange(0..<6, with: [0x02, 0x09, 0, 0, 0, UInt8(vf)])
+        bytes.replaceSubrange(6..<12, with: [0x02, 0x09, 0, 0, 0, UInt8(sender)])
+        return bytes
+    }
+
+    func started(_ nic: MockNIC, _ index: Int, _ change: (inout MockVF.Configuration) -> Void = { _ in }) throws -> MockVF {
+        var c = MockVF.Configuration()
+        c.rxDescriptors = 64
+        c.txDescriptors = 64
+        change(&c)
+        let vf = nic.vfs[index]
+        try vf.configure(c)
+        try vf.start()
+        return vf
+    }
+
+    /// Receives everything waiting on queue 0.
+    func receiveAll(_ vf: MockVF) -> [MockBuffer] {
+        var out: [MockBuffer] = []
+        let buffers = UnsafeMutablePointer<MockBuffer>.allocate(capacity: 32)
+        defer { buffers.deallocate() }
+        while true {
+            let n = vf.port.receive(queue: 0, into: buffers, capacity: 32)
+            if n == 0 { return out }
+            out += UnsafeBufferPointer(start: buffers, count: n)
+        }
+    }
+
+    func send(_ vf: MockVF, _ frames: [[UInt8]]) -> Int {
+        var buffers = frames.map { bytes in
+            let b = vf.pool.allocate()!
+            bytes.withUnsafeBytes { b.setFrame($0) }
+            return b
+        }
+        let n = vf.port.transmit(queue: 0, from: &buffers, count: buffers.count)
+        buffers[n...].forEach { $0.free() }
+        return n
+    }
+
+    func testUnicastFromUplinkReachesOnlyItsVF() throws {
+        let nic = MockNIC(vfCount: 3)
+        let vfs = try (0..<3).map { try started(nic, $0) }
+        nic.injectFromUplink(frame(to: 1))
+        XCTAssertEqual(receiveAll(vfs[0]).count, 0)
+        let got = receiveAll(vfs[1])
+        XCTAssertEqual(got.map(\.frame), [frame(to: 1)])
+        got.forEach { $0.free() }
+        XCTAssertEqual(vfs[1].counters.ipackets, 1)
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
+    func testVEBSwitchesVFToVFAndSendsTheRestToTheUplink() throws {
+        let nic = MockNIC(vfCount: 2)
+        let a = try started(nic, 0), b = try started(nic, 1)
+        XCTAssertEqual(send(a, [frame(to: 1, from: 0), frame(to: 7, from: 0)]), 2)
+        XCTAssertEqual(receiveAll(b).map(\.frame), [frame(to: 1, from: 0)])
+        XCTAssertEqual(nic.drainUplink(), [frame(to: 7, from: 0)])
+        XCTAssertEqual(a.counters.opackets, 2)
+    }
+
+    func testBroadcastFloodsOtherVFsAndTheUplink() throws {
+        let nic = MockNIC(vfCount: 3)
+        let vfs = try (0..<3).map { try started(nic, $0) }
+        var broadcast = frame(to: 0, from: 0)
+        broadcast.replaceSubrange(0..<6, with: [UInt8](repeating: 0xff, count: 6))
+        XCTAssertEqual(send(vfs[0], [broadcast]), 1)
+        XCTAssertEqual(receiveAll(vfs[0]).count, 0, "no hairpin to the sender")
+        for vf in vfs[1...] { receiveAll(vf).forEach { XCTAssertEqual($0.frame, broadcast); $0.free() } }
+        XCTAssertEqual(nic.drainUplink(), [broadcast])
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
+    func testAntiSpoofDropsForeignSourceMAC() throws {
+        let nic = MockNIC(vfCount: 2)
+        let a = try started(nic, 0), b = try started(nic, 1)
+        XCTAssertEqual(send(a, [frame(to: 1, from: 5)]), 1)
+        XCTAssertEqual(receiveAll(b).count, 0)
+        XCTAssertEqual(a.counters.spoofed, 1)
+        a.spoofCheck = false
+        XCTAssertEqual(send(a, [frame(to: 1, from: 5)]), 1)
+        receiveAll(b).forEach { $0.free() }
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
+    func testRxRingFullCountsImissed() throws {
+        let nic = MockNIC(vfCount: 1)
+        let vf = try started(nic, 0) { $0.rxDescriptors = 32 }
+        for i in 0..<40 { nic.injectFromUplink(frame(to: 0, seed: i)) }
+        XCTAssertEqual(vf.counters.imissed, 8)
+        let got = receiveAll(vf)
+        XCTAssertEqual(got.count, 32)
+        XCTAssertEqual(got.first?.frame, frame(to: 0, seed: 0), "the first 32 were kept, in order")
+        got.forEach { $0.free() }
+    }
+
+    func testEmptyPoolCountsRxNoMbuf() throws {
+        let nic = MockNIC(vfCount: 1, poolSize: 4)
+        let vf = try started(nic, 0)
+        var held: [MockBuffer] = []
+        while let b = nic.pool.allocate() { held.append(b) }
+        nic.injectFromUplink(frame(to: 0))
+        XCTAssertEqual(vf.counters.rxNoMbuf, 1)
+        held.forEach { $0.free() }
+        nic.injectFromUplink(frame(to: 0))
+        receiveAll(vf).forEach { $0.free() }
+        XCTAssertEqual(vf.counters.ipackets, 1)
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
+    func testUndersizeOversizeAndCorruptFramesAreIErrors() throws {
+        let nic = MockNIC(vfCount: 1)
+        let vf = try started(nic, 0) { $0.mtu = 1500 }
+        nic.injectFromUplink(Array(frame(to: 0).prefix(59)))
+        nic.injectFromUplink(frame(to: 0, payload: 1500))                      // 1514: fits
+        nic.injectFromUplink(frame(to: 0, tags: [tag(5), tag(6)], payload: 1500)) // 1522: fits
+        nic.injectFromUplink(frame(to: 0, tags: [tag(5), tag(6)], payload: 1501)) // oversize
+        vf.corruptNextFrames = 1
+        nic.injectFromUplink(frame(to: 0))
+        XCTAssertEqual(vf.counters.ierrors, 3)
+        receiveAll(vf).forEach { $0.free() }
+    }
+
+    func testVLANFilterAndSharedPFTable() throws {
+        let nic = MockNIC(vfCount: 2)
+        let vf = try started(nic, 0)
+        nic.injectFromUplink(frame(to: 0, tags: [tag(100)]))
+        XCTAssertEqual(receiveAll(vf).count, 0, "VLAN 100 is not in the VF's filter")
+        try vf.setVLANFilter(100, on: true)
+        nic.injectFromUplink(frame(to: 0, tags: [tag(100)]))
+        nic.injectFromUplink(frame(to: 0))
+        let got = receiveAll(vf)
+        XCTAssertEqual(got.count, 2)
+        got.forEach { $0.free() }
+        for vid in 1...63 { try nic.vfs[1].setVLANFilter(UInt16(vid + 1000), on: true) }
+        XCTAssertThrowsError(try nic.vfs[1].setVLANFilter(2000, on: true), "64 entries per PF")
+        try nic.vfs[1].setVLANFilter(100, on: true)  // shares VLAN 100's entry
+    }
+
+    func testPortVLANTagsAndStripsAndRefusesVFFilters() throws {
+        let nic = MockNIC(vfCount: 2)
+        let a = try started(nic, 0)
+        nic.setPortVLAN(42, vf: 0)
+        XCTAssertThrowsError(try a.setVLANFilter(7, on: true))
+        nic.injectFromUplink(frame(to: 0))
+        XCTAssertEqual(receiveAll(a).count, 0, "untagged frames no longer reach the VF")
+        nic.injectFromUplink(frame(to: 0, tags: [tag(42, pcp: 3)]))
+        let got = receiveAll(a)
+        XCTAssertEqual(got.map(\.frame), [frame(to: 0)], "the PF stripped the port VLAN")
+        got.forEach { $0.free() }
+        XCTAssertEqual(send(a, [frame(to: 9, from: 0)]), 1)
+        XCTAssertEqual(nic.drainUplink(), [frame(to: 9, from: 0, tags: [tag(42)])], "the PF tagged it")
+    }
+
+    func testPromiscuousNeedsTrust() throws {
+        let nic = MockNIC(vfCount: 1)
+        let vf = try started(nic, 0)
+        XCTAssertThrowsError(try vf.setPromiscuous(true))
+        vf.trusted = true
+        try vf.setPromiscuous(true)
+        nic.injectFromUplink(frame(to: 33))
+        receiveAll(vf).forEach { XCTAssertEqual($0.frame, frame(to: 33)); $0.free() }
+    }
+
+    func testMulticastListOfThirty() throws {
+        let nic = MockNIC(vfCount: 1)
+        let vf = try started(nic, 0)
+        let groups = (0..<31).map { [0x01, 0x00, 0x5e, 0, 0, UInt8($0)] as [UInt8] }
+        XCTAssertThrowsError(try vf.setMulticast(groups))
+        try vf.setMulticast(Array(groups.prefix(30)))
+        var m = frame(to: 0)
+        m.replaceSubrange(0..<6, with: groups[3])
+        nic.injectFromUplink(m)
+        m.replaceSubrange(0..<6, with: groups[30])
+        nic.injectFromUplink(m)
+        let got = receiveAll(vf)
+        XCTAssertEqual(got.count, 1)
+        got.forEach { $0.free() }
+    }
+
+    func testVLANStripAndInsertUseMbufSemantics() throws {
+        let nic = MockNIC(vfCount: 2)
+        let a = try started(nic, 0) { $0.vlanStrip = true; $0.vlanInsert = true }
+        try a.setVLANFilter(7, on: true)
+        nic.injectFromUplink(frame(to: 0, tags: [tag(7, pcp: 5)]))
+        let got = receiveAll(a)
+        XCTAssertEqual(got.count, 1)
+        XCTAssertEqual(got[0].strippedTCI, 5 << 13 | 7)
+        XCTAssertEqual(got[0].frame, frame(to: 0))
+        got[0].clearStrippedTag()
+        got[0].requestTagInsert(tci: 3 << 13 | 9)
+        a.spoofCheck = false  // the frame keeps the uplink sender's MAC
+        var buffer = got[0]
+        XCTAssertEqual(a.port.transmit(queue: 0, from: &buffer, count: 1), 1)
+        XCTAssertEqual(nic.drainUplink(), [frame(to: 0, tags: [tag(9, pcp: 3)])])
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
+    func testLimitsOfThe82599VF() throws {
+        let nic = MockNIC(vfCount: 16)
+        var c = MockVF.Configuration()
+        c.rxQueues = 8
+        XCTAssertThrowsError(try nic.vfs[0].configure(c), "16 VFs get 4 queues each")
+        c.rxQueues = 3
+        XCTAssertThrowsError(try nic.vfs[0].configure(c), "RX queues are a power of two")
+        c = MockVF.Configuration()
+        c.mtu = 9711
+        XCTAssertThrowsError(try nic.vfs[0].configure(c))
+        c.mtu = 1500
+        c.rxDescriptors = 8192
+        XCTAssertThrowsError(try nic.vfs[0].configure(c))
+    }
+
+    func testHardwareCountersWrapAt32Bits() throws {
+        let nic = MockNIC(vfCount: 1)
+        let vf = try started(nic, 0)
+        vf.presetHardwareCounters(packets: UInt32.max - 1, bytes: (1 << 36) - 10)
+        let before = vf.counters
+        for i in 0..<5 { nic.injectFromUplink(frame(to: 0, seed: i)) }
+        receiveAll(vf).forEach { $0.free() }
+        let after = vf.counters
+        XCTAssertEqual(after.ipackets - before.ipackets, 5)
+        XCTAssertEqual(after.ibytes - before.ibytes, 5 * 60)
+    }
+
+    func testLinkFlapRaisesEventsAndStopsTraffic() throws {
+        let nic = MockNIC(vfCount: 2)
+        let a = try started(nic, 0), b = try started(nic, 1)
+        nic.setLink(up: false)
+        XCTAssertEqual(a.takeEvents(), [.linkDown])
+        nic.injectFromUplink(frame(to: 0))
+        XCTAssertEqual(receiveAll(a).count, 0)
+        XCTAssertEqual(send(b, [frame(to: 9, from: 1)]), 1, "TX descriptors take it")
+        XCTAssertEqual(nic.drainUplink(), [], "but nothing leaves while the link is down")
+        nic.setLink(up: true)
+        XCTAssertEqual(a.takeEvents(), [.linkUp])
+        b.stop()
+        XCTAssertEqual(nic.drainUplink(), [frame(to: 9, from: 1)], "the ring drains when the link returns")
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
+    func testPFResetNeedsResetReconfigureRestart() throws {
+        let nic = MockNIC(vfCount: 1)
+        let vf = try started(nic, 0)
+        nic.injectFromUplink(frame(to: 0))
+        nic.resetPF()
+        XCTAssertEqual(vf.takeEvents(), [.reset])
+        XCTAssertEqual(vf.state, .resetPending)
+        XCTAssertEqual(receiveAll(vf).count, 0)
+        XCTAssertThrowsError(try vf.start())
+        vf.reset()
+        XCTAssertEqual(nic.pool.inUseCount, 0, "queue release returned the ring's buffers")
+        try vf.configure(MockVF.Configuration())
+        try vf.start()
+        nic.injectFromUplink(frame(to: 0))
+        receiveAll(vf).forEach { $0.free() }
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
+    /// TX stall: the lane's bounded retry gives up, frames drop as tx_full on the receiving port,
+    /// and every buffer comes back.
+    func testTxStallThroughALane() throws {
+        let nic = MockNIC(vfCount: 2)
+        let a = try started(nic, 0), b = try started(nic, 1) { $0.txDescriptors = 32 }
+        b.txStalled = true
+        b.spoofCheck = false  // b forwards others' frames: as on a real PF, spoofchk must be off
+        let config = try ForwarderConfig.load(yaml: """
+            ports: [{ name: a, device: "mock:" }, { name: b, device: "mock:" }]
+            rules: [{ in: { port: a, vlan: any }, out: { port: b } }]
+            """, file: "t.yaml")
+        let lane = ForwardingLane(plan: ForwardingPlan(config: config), ports: [a.port, b.port], rxPairs: [(0, 0)], txQueue: 0, burst: 32)
+        a.trusted = true
+        try a.setPromiscuous(true)
+        for i in 0..<50 { nic.injectFromUplink(frame(to: 77, seed: i)) }
+        while lane.poll() > 0 {}
+        var ca = PortCounters(), cb = PortCounters()
+        lane.counters.read(port: 0, into: &ca)
+        lane.counters.read(port: 1, into: &cb)
+        XCTAssertEqual(ca.rxPackets, 50)
+        XCTAssertEqual(cb.txPackets, 32)
+        XCTAssertEqual(ca[.txFull], 18)
+        XCTAssertEqual(ca.rxPackets, cb.txPackets + ca.dropped)
+        b.txStalled = false
+        b.stop()
+        XCTAssertEqual(nic.drainUplink().count, 32)
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
+    /// A PF reset while forwarding: vf-fwd's mock runner resets, reconfigures and restarts.
+    func testForwarderRecoversFromPFReset() throws {
+        let dir = try temporaryDirectory()
+        try PcapFile.write((0..<100).map { Frame(tags: [tag(5)], seed: $0).bytes }, to: "\(dir)/in.pcap")
+        let config = try ForwarderConfig.load(yaml: """
+            ports:
+              - { name: a, device: "mock:rx_pcap=\(dir)/in.pcap" }
+              - { name: b, device: "mock:tx_pcap=\(dir)/out.pcap" }
+            rules: [{ in: { port: a, vlan: 5 }, out: { port: b, vlan: 6 } }]
+            """, file: "t.yaml")
+        let forwarder = try MockForwarder(config: config)
+        try forwarder.start()
+        let stop = UnsafeAtomic<Bool>.create(false)
+        defer { stop.destroy() }
+        var ticks = 0
+        forwarder.run(shouldStop: stop) {
+            ticks += 1
+            if ticks == 1 { forwarder.vfs[1].simulatePFReset() }
+            if ticks == 20 { stop.store(true, ordering: .relaxed) }
+        }
+        try forwarder.shutdown()
+        XCTAssertEqual(forwarder.resets, [0, 1])
+        let c = forwarder.counters
+        XCTAssertEqual(c[0].rxPackets, 100)
+        XCTAssertEqual(c[0].rxPackets, c[1].txPackets + c[0].dropped)
+        XCTAssertEqual(try PcapFile.read("\(dir)/out.pcap").count, Int(c[1].txPackets))
+        XCTAssertEqual(forwarder.pool.inUseCount, 0)
+    }
+}
