@@ -6,48 +6,90 @@ import XCTest
 final class PcapForwardingTests: XCTestCase {
     static let eal = ["--", "-l", "0", "--no-huge", "-m", "256", "--no-pci", "--log-level=3"]
 
-    func testGoldenSuiteThroughPcapPorts() throws {
-        let dir = try temporaryDirectory()
+    /// The golden suite through vf-fwd on pcap-backed ports: returns the frames each port sent
+    /// and the stats JSON. `device(i, rx, tx)` is port i's device string.
+    func runGolden(_ name: String, device: (Int, String, String) -> String) throws -> (sent: [String: [[UInt8]]], stats: StatsJSON) {
+        let dir = try temporaryDirectory(name)
         let base = try ForwarderConfig.load(yaml: GoldenCases.yaml, file: "golden.yaml")
         var yaml = GoldenCases.yaml
         var inputs: [String: [[UInt8]]] = [:]
         for c in GoldenCases.all { inputs[c.inPort, default: []].append(c.input) }
         for (i, port) in base.ports.enumerated() {
             try PcapFile.write(inputs[port.name] ?? [], to: "\(dir)/in-\(port.name).pcap")
-            yaml = yaml.replacingOccurrences(of: "net_null\(i) }", with: "\"net_pcap\(i),rx_pcap=\(dir)/in-\(port.name).pcap,tx_pcap=\(dir)/out-\(port.name).pcap\" }")
+            let device = device(i, "\(dir)/in-\(port.name).pcap", "\(dir)/out-\(port.name).pcap")
+            yaml = yaml.replacingOccurrences(of: "net_null\(i) }", with: "\"\(device)\" }")
         }
         try yaml.write(toFile: "\(dir)/golden.yaml", atomically: true, encoding: .utf8)
-
         let result = try VFFwdProcess.run(["run", "--config", "\(dir)/golden.yaml", "--duration", "1.5",
                                            "--stats-json", "\(dir)/stats.json", "--quiet"] + Self.eal)
         XCTAssertEqual(result.status, 0, result.stderr)
-        let stats = try StatsJSON(path: "\(dir)/stats.json")
+        var sent: [String: [[UInt8]]] = [:]
+        for port in base.ports { sent[port.name] = try PcapFile.read("\(dir)/out-\(port.name).pcap") }
+        return (sent, try StatsJSON(path: "\(dir)/stats.json"))
+    }
 
+    /// Checks a golden run against the table: every frame byte for byte, every count exactly.
+    func checkGolden(_ run: (sent: [String: [[UInt8]]], stats: StatsJSON), file: StaticString = #filePath, line: UInt = #line) {
+        var inputs: [String: [[UInt8]]] = [:]
         var expected: [String: [[UInt8]]] = [:]
         var drops: [String: [DropReason: Int]] = [:]
         for c in GoldenCases.all {
+            inputs[c.inPort, default: []].append(c.input)
             switch c.outcome {
             case .sent(let out, let frame): expected[out, default: []].append(frame)
             case .dropped(let reason): drops[c.inPort, default: [:]][reason, default: 0] += 1
             }
         }
-        for port in base.ports {
-            let sent = try PcapFile.read("\(dir)/out-\(port.name).pcap")
-            let wanted = expected[port.name] ?? []
-            XCTAssertEqual(sent.count, wanted.count, "frames out of \(port.name)")
+        let stats = run.stats
+        for (name, sent) in run.sent {
+            let wanted = expected[name] ?? []
+            XCTAssertEqual(sent.count, wanted.count, "frames out of \(name)", file: file, line: line)
             for (i, (got, want)) in zip(sent, wanted).enumerated() where got != want {
-                XCTFail("\(port.name) frame \(i): got \(hex(got)), expected \(hex(want))")
+                XCTFail("\(name) frame \(i): got \(hex(got)), expected \(hex(want))", file: file, line: line)
             }
-            XCTAssertEqual(stats.value(port.name, "rx_packets"), inputs[port.name]?.count ?? 0, port.name)
-            XCTAssertEqual(stats.value(port.name, "tx_packets"), wanted.count, port.name)
-            XCTAssertEqual(stats.value(port.name, "tx_bytes"), wanted.reduce(0) { $0 + $1.count }, port.name)
-            XCTAssertEqual(stats.value(port.name, "rx_bytes"), (inputs[port.name] ?? []).reduce(0) { $0 + $1.count }, port.name)
+            XCTAssertEqual(stats.value(name, "rx_packets"), inputs[name]?.count ?? 0, name, file: file, line: line)
+            XCTAssertEqual(stats.value(name, "tx_packets"), wanted.count, name, file: file, line: line)
+            XCTAssertEqual(stats.value(name, "tx_bytes"), wanted.reduce(0) { $0 + $1.count }, name, file: file, line: line)
+            XCTAssertEqual(stats.value(name, "rx_bytes"), (inputs[name] ?? []).reduce(0) { $0 + $1.count }, name, file: file, line: line)
             for reason in DropReason.allCases {
-                XCTAssertEqual(stats.drop(port.name, reason.key), drops[port.name]?[reason] ?? 0, "\(reason.key) on \(port.name)")
+                XCTAssertEqual(stats.drop(name, reason.key), drops[name]?[reason] ?? 0, "\(reason.key) on \(name)", file: file, line: line)
             }
         }
-        XCTAssertEqual(stats.total("rx_packets"), stats.total("tx_packets") + stats.total("dropped"))
-        XCTAssertEqual(stats.total("rx_packets"), GoldenCases.all.count)
+        XCTAssertEqual(stats.total("rx_packets"), stats.total("tx_packets") + stats.total("dropped"), file: file, line: line)
+        XCTAssertEqual(stats.total("rx_packets"), GoldenCases.all.count, file: file, line: line)
+    }
+
+    static func pcapDevice(_ i: Int, _ rx: String, _ tx: String) -> String { "net_pcap\(i),rx_pcap=\(rx),tx_pcap=\(tx)" }
+    static func mockDevice(_ i: Int, _ rx: String, _ tx: String) -> String { "mock:rx_pcap=\(rx),tx_pcap=\(tx)" }
+
+    func testGoldenSuiteThroughPcapPorts() throws {
+        checkGolden(try runGolden("dpdk", device: Self.pcapDevice))
+    }
+
+    /// The library's VLAN tests on the mock: no EAL, no root.
+    func testGoldenSuiteThroughMockPorts() throws {
+        checkGolden(try runGolden("mock", device: Self.mockDevice))
+    }
+
+    /// Differential: one traffic file through DPDK's pcap PMD and through the mock gives the
+    /// same frames and the same counts, the drivers' own packet counters included.
+    func testMockMatchesDPDKPcapOnTheSameTraffic() throws {
+        let dpdk = try runGolden("dpdk-diff", device: Self.pcapDevice)
+        let mock = try runGolden("mock-diff", device: Self.mockDevice)
+        XCTAssertEqual(dpdk.sent, mock.sent)
+        for name in dpdk.sent.keys {
+            for key in ["rx_packets", "rx_bytes", "tx_packets", "tx_bytes"] {
+                XCTAssertEqual(dpdk.stats.value(name, key), mock.stats.value(name, key), "\(key) of \(name)")
+            }
+            for reason in DropReason.allCases {
+                XCTAssertEqual(dpdk.stats.drop(name, reason.key), mock.stats.drop(name, reason.key), "\(reason.key) of \(name)")
+            }
+            for key in ["ipackets", "opackets"] {
+                let d = (dpdk.stats.port(name)["device"] as! [String: Any])[key] as! Int
+                let m = (mock.stats.port(name)["device"] as! [String: Any])[key] as! Int
+                XCTAssertEqual(d, m, "device \(key) of \(name)")
+            }
+        }
     }
 
     /// Spec section 4: a cross-connect forwards without parsing, so a runt passes too.
