@@ -1,35 +1,47 @@
 #!/usr/bin/env bash
-# vf-fwd against dpdk-testpmd on the same two net_null ports, one forwarding core each,
-# alternating runs; prints per-run Mpps, the medians and their ratio.
-#   scripts/bench-fwd.sh [crossconnect|translate] [ROUNDS] [SECONDS]
-# crossconnect: vf-fwd `vlan: any` both ways  vs  testpmd --forward-mode=io
-# translate:    vf-fwd VLAN translate rules   vs  testpmd --forward-mode=macswap
+# Forwarding rates, one forwarding core each, alternating runs, medians and ratios.
+#   scripts/bench-fwd.sh [crossconnect|translate|mock] [ROUNDS] [SECONDS]
+# crossconnect: `vf-fwd run`, two net_null ports, `vlan: any` both ways
+#               against dpdk-testpmd --forward-mode=io on the same vdevs
+# translate:    vf-bench (the vf-fwd engine, pool prefilled with VLAN 100 frames), VLAN
+#               translate both ways, against dpdk-testpmd --forward-mode=macswap
+# mock:         `vf-fwd run` on mock ports (64-byte frames, infinite_rx, translate); no peer
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-crossconnect}
 rounds=${2:-5}
 seconds=${3:-5}
-core=${BENCH_CORE:-1}          # the forwarding core of both programs
+core=${BENCH_CORE:-1}          # the forwarding core of every program
 swift build -c release --product vf-fwd >/dev/null
+swift build -c release --product vf-bench >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-
-case "$mode" in
-    crossconnect) config=benchmarks/null-crossconnect.yaml; pmd_mode=io ;;
-    translate) config=benchmarks/null-translate.yaml; pmd_mode=macswap ;;
-    *) echo "usage: $0 [crossconnect|translate] [ROUNDS] [SECONDS]" >&2; exit 2 ;;
-esac
-
 eal=(--no-huge -m 1024 --no-pci --log-level=3)
-vf_fwd_mpps() {
-    .build/release/vf-fwd run --config "$config" --duration "$seconds" --quiet --stats-json "$work/s.json" \
-        -- -l "$core" "${eal[@]}" --file-prefix "bench-vf-$$"
-    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('%.3f' % (d['total']['tx_packets']/d['duration_s']/1e6))" "$work/s.json"
+# 64-byte frame (without CRC) with one 802.1Q tag, VID 100, PCP 3.
+frame=0200000000020200000000018100606408$(printf '00%.0s' $(seq 47))
+
+mpps_of_stats() {
+    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('%.3f' % (d['total']['tx_packets']/d['duration_s']/1e6))" "$1"
 }
-testpmd_mpps() {
-    # Main lcore 0 only prints stats; forwarding runs on $core. The first period is warm-up.
+ours() {
+    case "$mode" in
+        crossconnect)
+            .build/release/vf-fwd run --config benchmarks/null-crossconnect.yaml --duration "$seconds" --quiet \
+                --stats-json "$work/s.json" -- -l "$core" "${eal[@]}" --file-prefix "bench-vf-$$"
+            mpps_of_stats "$work/s.json" ;;
+        translate)
+            .build/release/vf-bench benchmarks/null-translate.yaml "$seconds" "$frame" \
+                -- -l "$core" "${eal[@]}" --file-prefix "bench-vf-$$" | tee -a "$work/cycles" | awk '{print $1}' ;;
+        mock)
+            taskset -c "$core" .build/release/vf-fwd run --config benchmarks/mock-translate.yaml --duration "$seconds" \
+                --quiet --stats-json "$work/s.json"
+            mpps_of_stats "$work/s.json" ;;
+    esac
+}
+theirs() {
+    # testpmd's main lcore 0 only prints stats; forwarding runs on $core. The first period is warm-up.
     { timeout -s INT $((seconds + 3)) dpdk-testpmd -l "0,$core" "${eal[@]}" --file-prefix "bench-tp-$$" \
-        --vdev net_null0 --vdev net_null1 -- --forward-mode="$pmd_mode" --nb-cores=1 --total-num-mbufs=16384 \
+        --vdev net_null0 --vdev net_null1 -- --forward-mode="$1" --nb-cores=1 --total-num-mbufs=16384 \
         --stats-period 1 --auto-start 2>/dev/null || true; } | python3 -c '
 import re, sys, statistics
 tx = [int(m.group(1)) for m in (re.search(r"Tx-pps:\s+(\d+)", l) for l in sys.stdin) if m]
@@ -38,15 +50,30 @@ busy = [p for p in pairs if p > 0][1:]
 print("%.3f" % (statistics.median(busy) / 1e6 if busy else 0))'
 }
 
-ours=(); theirs=()
+case "$mode" in
+    crossconnect) peer=io ;;
+    translate) peer=macswap ;;
+    mock) peer="" ;;
+    *) echo "usage: $0 [crossconnect|translate|mock] [ROUNDS] [SECONDS]" >&2; exit 2 ;;
+esac
+a_runs=(); b_runs=()
 for r in $(seq "$rounds"); do
-    a=$(vf_fwd_mpps); b=$(testpmd_mpps)
-    ours+=("$a"); theirs+=("$b")
-    echo "round $r: vf-fwd $a Mpps   dpdk-testpmd($pmd_mode) $b Mpps"
+    a=$(ours); a_runs+=("$a")
+    if [ -n "$peer" ]; then
+        b=$(theirs "$peer"); b_runs+=("$b")
+        echo "round $r: ours $a Mpps   dpdk-testpmd($peer) $b Mpps"
+    else
+        echo "round $r: ours $a Mpps"
+    fi
 done
-python3 - "$mode" "${ours[*]}" "${theirs[*]}" <<'PY'
+[ -f "$work/cycles" ] && echo "vf-bench cycles/packet per round: $(awk '{printf "%s ", $4}' "$work/cycles")"
+python3 - "$mode" "${a_runs[*]}" "${b_runs[*]:-}" <<'PY'
 import statistics, sys
-mode, ours, theirs = sys.argv[1], [float(x) for x in sys.argv[2].split()], [float(x) for x in sys.argv[3].split()]
-a, b = statistics.median(ours), statistics.median(theirs)
-print(f"{mode}: median vf-fwd {a:.2f} Mpps, dpdk-testpmd {b:.2f} Mpps, ratio {a / b:.3f}")
+mode, ours = sys.argv[1], [float(x) for x in sys.argv[2].split()]
+a = statistics.median(ours)
+if len(sys.argv) > 3 and sys.argv[3].strip():
+    b = statistics.median(float(x) for x in sys.argv[3].split())
+    print(f"{mode}: median ours {a:.2f} Mpps, dpdk-testpmd {b:.2f} Mpps, ratio {a / b:.3f}")
+else:
+    print(f"{mode}: median ours {a:.2f} Mpps")
 PY

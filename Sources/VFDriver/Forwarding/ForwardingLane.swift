@@ -8,7 +8,9 @@ import Atomics
 public final class ForwardingLane<Port: PacketPort> {
     public typealias Buffer = Port.Buffer
 
+    /// Kept alive for `tables`, which the loop reads without touching a reference count.
     public let plan: ForwardingPlan
+    @usableFromInline let tables: ForwardingTables
     public let counters: LaneCounters
     public let txQueue: UInt16
     public let burst: Int
@@ -32,6 +34,7 @@ public final class ForwardingLane<Port: PacketPort> {
                 txQueue: UInt16, burst: Int, txRetries: Int = 32) {
         precondition(ports.count == plan.portCount && (1...512).contains(burst))
         self.plan = plan
+        tables = plan.tables
         self.txQueue = txQueue
         self.burst = burst
         self.txRetries = txRetries
@@ -88,8 +91,8 @@ public final class ForwardingLane<Port: PacketPort> {
             let n = ports[inPort].receive(queue: rxQueues[pair], into: received, capacity: burst)
             if n == 0 { continue }
             total += n
-            let target = plan.crossConnectTarget(of: inPort)
-            if target >= 0 && plan.strippingIsOff(port: inPort) {
+            let target = tables.crossConnectTarget(of: inPort)
+            if target >= 0 && tables.strippingIsOff(port: inPort) {
                 forwardUnparsed(n, from: inPort, to: target)
             } else {
                 forwardClassified(n, from: inPort)
@@ -123,7 +126,7 @@ public final class ForwardingLane<Port: PacketPort> {
         for i in 0..<n {
             let buffer = received[i]
             bytes &+= buffer.length
-            let verdict = plan.decide(buffer, inPort: inPort)
+            let verdict = tables.decide(buffer, inPort: inPort)
             if verdict >= 0 {
                 let slot = verdict * burst + stagedCount[verdict]
                 staged[slot] = buffer
@@ -133,8 +136,8 @@ public final class ForwardingLane<Port: PacketPort> {
             } else {
                 buffer.free()
                 switch verdict {
-                case ForwardingPlan.drop(.malformed): malformed += 1
-                case ForwardingPlan.drop(.noRule): noRule += 1
+                case ForwardingTables.drop(.malformed): malformed += 1
+                case ForwardingTables.drop(.noRule): noRule += 1
                 default: mtu += 1
                 }
             }

@@ -1,6 +1,48 @@
 /// The forwarding decision for every port, built once from a config and immutable while
-/// forwarding: per-port classifiers, the actions they select, and each port's MTU.
+/// forwarding. The class owns the memory; lanes copy `tables`, a struct of raw pointers, so
+/// deciding a frame touches no reference count.
 public final class ForwardingPlan {
+    public let tables: ForwardingTables
+    public var portCount: Int { tables.portCount }
+
+    /// `insertsTags`/`stripsTags`: per port, whether the device's VLAN offloads are on.
+    public init(config: ForwarderConfig, insertsTags: [Bool]? = nil, stripsTags: [Bool]? = nil) {
+        let portCount = config.ports.count
+        let actions = UnsafeMutablePointer<VLANAction>.allocate(capacity: max(1, config.rules.count))
+        for (i, rule) in config.rules.enumerated() { (actions + i).initialize(to: VLANAction(rule: rule)) }
+        let classifiers = UnsafeMutablePointer<PortClassifier>.allocate(capacity: portCount)
+        let mtus = UnsafeMutablePointer<Int>.allocate(capacity: portCount)
+        let inserts = UnsafeMutablePointer<Bool>.allocate(capacity: portCount)
+        let strips = UnsafeMutablePointer<Bool>.allocate(capacity: portCount)
+        for port in 0..<portCount {
+            let rules = config.rules.enumerated().filter { $0.element.inPort == port }.map { (Int32($0.offset), $0.element) }
+            (classifiers + port).initialize(to: PortClassifier(rules: rules))
+            (mtus + port).initialize(to: config.ports[port].mtu)
+            (inserts + port).initialize(to: insertsTags?[port] ?? false)
+            (strips + port).initialize(to: stripsTags?[port] ?? false)
+        }
+        tables = ForwardingTables(portCount: portCount, classifiers: classifiers, actions: actions, mtus: mtus,
+                                  insertsTags: inserts, stripsTags: strips)
+    }
+
+    deinit {
+        for port in 0..<portCount { tables.classifiers[port].deallocate() }
+        tables.classifiers.deallocate()
+        tables.actions.deallocate()
+        tables.mtus.deallocate()
+        tables.insertsTags.deallocate()
+        tables.stripsTags.deallocate()
+    }
+
+    /// See `ForwardingTables.decide`.
+    @inlinable
+    public func decide<B: PacketBuffer>(_ buffer: B, inPort: Int) -> Int { tables.decide(buffer, inPort: inPort) }
+}
+
+/// The plan's tables, valid while its `ForwardingPlan` lives: per-port classifiers, the actions
+/// they select, each port's MTU and VLAN offloads.
+@frozen
+public struct ForwardingTables {
     public let portCount: Int
     @usableFromInline let classifiers: UnsafeMutablePointer<PortClassifier>
     @usableFromInline let actions: UnsafeMutablePointer<VLANAction>
@@ -10,36 +52,19 @@ public final class ForwardingPlan {
     /// Per port: RX VLAN strip is on, so a received tag may be in the mbuf, not the frame.
     @usableFromInline let stripsTags: UnsafeMutablePointer<Bool>
 
-    /// `insertsTags`/`stripsTags`: per port, whether the device's VLAN offloads are on.
-    public init(config: ForwarderConfig, insertsTags: [Bool]? = nil, stripsTags: [Bool]? = nil) {
-        portCount = config.ports.count
-        actions = .allocate(capacity: max(1, config.rules.count))
-        for (i, rule) in config.rules.enumerated() { (actions + i).initialize(to: VLANAction(rule: rule)) }
-        classifiers = .allocate(capacity: portCount)
-        mtus = .allocate(capacity: portCount)
-        self.insertsTags = .allocate(capacity: portCount)
-        self.stripsTags = .allocate(capacity: portCount)
-        for port in 0..<portCount {
-            let rules = config.rules.enumerated().filter { $0.element.inPort == port }.map { (Int32($0.offset), $0.element) }
-            (classifiers + port).initialize(to: PortClassifier(rules: rules))
-            (mtus + port).initialize(to: config.ports[port].mtu)
-            (self.insertsTags + port).initialize(to: insertsTags?[port] ?? false)
-            (self.stripsTags + port).initialize(to: stripsTags?[port] ?? false)
-        }
-    }
-
-    deinit {
-        for port in 0..<portCount { classifiers[port].deallocate() }
-        classifiers.deallocate()
-        actions.deallocate()
-        mtus.deallocate()
-        insertsTags.deallocate()
-        stripsTags.deallocate()
+    init(portCount: Int, classifiers: UnsafeMutablePointer<PortClassifier>, actions: UnsafeMutablePointer<VLANAction>,
+         mtus: UnsafeMutablePointer<Int>, insertsTags: UnsafeMutablePointer<Bool>, stripsTags: UnsafeMutablePointer<Bool>) {
+        self.portCount = portCount
+        self.classifiers = classifiers
+        self.actions = actions
+        self.mtus = mtus
+        self.insertsTags = insertsTags
+        self.stripsTags = stripsTags
     }
 
     /// Classifies and rewrites one frame received on `inPort`: returns its out port (>= 0), or
     /// the negated `DropReason.rawValue + 1` (< 0). The buffer is not freed here.
-    @inlinable
+    @inlinable @inline(__always)
     public func decide<B: PacketBuffer>(_ buffer: B, inPort: Int) -> Int {
         let stripped = buffer.strippedTCI
         let tags = ParsedTags(frame: buffer.data, length: buffer.length, strippedTCI: stripped)

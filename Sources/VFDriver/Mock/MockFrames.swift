@@ -1,28 +1,60 @@
 import Foundation
 
-/// Frames offered to a standalone mock VF as it is polled, from an `rx_pcap` file: the RX ring
-/// is topped up before each receive, so no frame is lost to a full ring or an empty pool.
+/// Frames offered to a standalone mock VF as it is polled, from an `rx_pcap` file: before each
+/// receive the RX ring is topped up to what the poll asks for (so the frames are still in cache
+/// when the driver reads them), and no frame is lost to a full ring or an empty pool.
+/// Frames are kept back to back in one array and copied into buffers taken from the pool in bulk.
 final class MockFrameSource {
-    let frames: [[UInt8]]
+    let bytes: [UInt8]
+    let offsets: [Int]
     /// Start again at the first frame after the last (DPDK pcap PMD's `infinite_rx`).
     let infinite: Bool
     var next = 0
+    let scratch = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 64)
 
     init(frames: [[UInt8]], infinite: Bool) {
-        self.frames = frames
+        bytes = frames.flatMap { $0 }
+        offsets = frames.reduce(into: [0]) { $0.append($0.last! + $1.count) }
         self.infinite = infinite && !frames.isEmpty
     }
 
-    func refill(_ vf: MockVF) {
-        let ring = vf.rxRings[0]
-        while !ring.isFull, vf.pool.availableCount > 0 {
-            if next == frames.count {
-                guard infinite else { return }
-                next = 0
+    deinit { scratch.deallocate() }
+
+    var frameCount: Int { offsets.count - 1 }
+
+    func refill(_ vf: MockVF, upTo wanted: Int) {
+        let ring = vf.rxRefs[0]._withUnsafeGuaranteedRef { $0 }
+        let strip = vf.configuration.vlanStrip
+        let pool = vf.pool, count = frameCount
+        // Locals in the loop: class properties would pay an exclusivity check per frame.
+        var index = next, packets = 0, octets = 0
+        bytes.withUnsafeBytes { all in
+            offsets.withUnsafeBufferPointer { offsets in
+                while true {
+                    if index == count {
+                        guard infinite else { return }
+                        index = 0
+                    }
+                    let missing = min(wanted - ring.count, ring.freeCount, 64, infinite ? 64 : count - index)
+                    if missing <= 0 { return }
+                    let n = pool.allocateBulk(into: scratch, count: missing)
+                    if n == 0 { return }
+                    for i in 0..<n {
+                        if index == count { index = 0 }
+                        let frame = UnsafeRawBufferPointer(rebasing: all[offsets[index]..<offsets[index + 1]])
+                        let buffer = MockBuffer(raw: scratch[i])
+                        buffer.setFrame(frame)
+                        if strip { MockVF.strip(buffer) }
+                        octets += frame.count
+                        index += 1
+                    }
+                    packets += n
+                    ring.enqueueBulk(scratch, count: n)
+                }
             }
-            frames[next].withUnsafeBytes { _ = vf.arrive($0, filtered: false) }
-            next += 1
         }
+        next = index
+        vf.hardware.received(octets, packets: packets)
     }
 }
 

@@ -40,6 +40,24 @@ public final class MockPool {
         return buffer
     }
 
+    /// Takes up to `count` buffers at once (one ring operation), each with an empty frame.
+    func allocateBulk(into buffers: UnsafeMutablePointer<UnsafeMutableRawPointer>, count: Int) -> Int {
+        let n = free.dequeueBurst(into: buffers, count: count)
+        for i in 0..<n {
+            let header = MockBuffer(raw: buffers[i]).header
+            header.pointee.dataOffset = UInt32(Self.headroom)
+            header.pointee.length = 0
+            header.pointee.flags = 0
+        }
+        return n
+    }
+
+    /// Returns `count` buffers at once (one ring operation).
+    func releaseBulk(_ buffers: UnsafeMutablePointer<UnsafeMutableRawPointer>, count: Int) {
+        let returned = free.enqueueBulk(buffers, count: count)
+        precondition(returned == count, "buffers were freed twice")
+    }
+
     @inlinable
     func release(_ buffer: MockBuffer) {
         let returned = free.enqueue(buffer.raw)

@@ -76,33 +76,56 @@ public final class MockVF {
     public var corruptNextFrames = 0
 
     weak var nic: MockNIC?
-    var source: MockFrameSource?
-    var sink: MockFrameSink?
+    let source: MockFrameSource?
+    let sink: MockFrameSink?
 
-    /// Descriptor rings: each holds buffers; capacity is the descriptor count.
-    var rxRings: [Ring<UnsafeMutableRawPointer>] = []
-    var txRings: [Ring<UnsafeMutableRawPointer>] = []
+    typealias DescriptorRing = Ring<UnsafeMutableRawPointer>
+    /// Descriptor rings, one per queue: each holds buffers; capacity is the descriptor count.
+    var rxRings: [DescriptorRing] = [] { didSet { rxRefs = Self.references(rxRings, replacing: rxRefs) } }
+    var txRings: [DescriptorRing] = [] { didSet { txRefs = Self.references(txRings, replacing: txRefs) } }
+    /// The same rings as unowned references, so the data path reaches them without retaining.
+    var rxRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
+    var txRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
+    /// Where the "hardware" holds a burst of TX buffers it is sending.
+    let txScratch = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 64)
     /// Hardware registers: 32-bit packet counters and 36-bit byte counters, wrapping.
     var hardware = HardwareCounters()
     /// What the driver last read of them, and the running totals (ixgbevf_update_stats).
     var readback = HardwareCounters()
     var totals = Counters()
 
-    init(index: Int, mac: [UInt8], pool: MockPool) {
+    init(index: Int, mac: [UInt8], pool: MockPool, source: MockFrameSource? = nil, sink: MockFrameSink? = nil) {
         self.index = index
         self.mac = mac
         self.pool = pool
+        self.source = source
+        self.sink = sink
+    }
+
+    deinit {
+        releaseRings()
+        txScratch.deallocate()
+        rxRefs.deallocate()
+        txRefs.deallocate()
+    }
+
+    static func references(_ rings: [DescriptorRing], replacing old: UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>)
+        -> UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>> {
+        old.deallocate()
+        let refs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>.allocate(capacity: rings.count)
+        _ = refs.initialize(from: rings.map { Unmanaged.passUnretained($0) })
+        return refs
     }
 
     /// A VF on its own, as vf-fwd's `mock:` devices are: frames come from `rxPcap` (looped with
     /// `infiniteRx`) and go to `txPcap` when the port stops; it sees everything, as a trusted,
     /// promiscuous VF does. Without `txPcap`, sent frames are counted and freed.
     public convenience init(rxPcap: String?, txPcap: String?, infiniteRx: Bool = false, pool: MockPool) throws {
-        self.init(index: 0, mac: [0x02, 0x09, 0, 0, 0, 0], pool: pool)
+        self.init(index: 0, mac: [0x02, 0x09, 0, 0, 0, 0], pool: pool,
+                  source: MockFrameSource(frames: try rxPcap.map(PcapFile.read) ?? [], infinite: infiniteRx),
+                  sink: txPcap.map(MockFrameSink.init))
         trusted = true
         promiscuous = true
-        source = MockFrameSource(frames: try rxPcap.map(PcapFile.read) ?? [], infinite: infiniteRx)
-        sink = txPcap.map(MockFrameSink.init)
     }
 
     /// Writes the `tx_pcap` file of a standalone VF.
@@ -266,13 +289,13 @@ struct HardwareCounters: Equatable {
     var txPackets: UInt32 = 0
     var txBytes: UInt64 = 0
 
-    mutating func received(_ bytes: Int) {
-        rxPackets &+= 1
+    mutating func received(_ bytes: Int, packets: Int = 1) {
+        rxPackets &+= UInt32(truncatingIfNeeded: packets)
         rxBytes = (rxBytes &+ UInt64(bytes)) & Self.byteMask
     }
 
-    mutating func sent(_ bytes: Int) {
-        txPackets &+= 1
+    mutating func sent(_ bytes: Int, packets: Int = 1) {
+        txPackets &+= UInt32(truncatingIfNeeded: packets)
         txBytes = (txBytes &+ UInt64(bytes)) & Self.byteMask
     }
 }

@@ -85,34 +85,48 @@ extension MockVF {
     @usableFromInline
     func receive(queue: Int, into buffers: UnsafeMutablePointer<MockBuffer>, capacity: Int) -> Int {
         guard state == .started else { return 0 }
-        source?.refill(self)
-        return buffers.withMemoryRebound(to: UnsafeMutableRawPointer.self, capacity: capacity) {
-            rxRings[queue].dequeueBurst(into: $0, count: capacity)
+        if let source { source.refill(self, upTo: capacity) }
+        return buffers.withMemoryRebound(to: UnsafeMutableRawPointer.self, capacity: capacity) { raw in
+            rxRefs[queue]._withUnsafeGuaranteedRef { $0.dequeueBurst(into: raw, count: capacity) }
         }
     }
 
     @usableFromInline
     func transmit(queue: Int, from buffers: UnsafeMutablePointer<MockBuffer>, count: Int) -> Int {
         guard state == .started else { return 0 }
-        let taken = buffers.withMemoryRebound(to: UnsafeMutableRawPointer.self, capacity: count) {
-            txRings[queue].enqueueBurst($0, count: count)
+        let taken = buffers.withMemoryRebound(to: UnsafeMutableRawPointer.self, capacity: count) { raw in
+            txRefs[queue]._withUnsafeGuaranteedRef { $0.enqueueBurst(raw, count: count) }
         }
         processTransmit()
         return taken
     }
 
-    /// The hardware sends what is in the TX rings, unless stalled or the link is down.
+    /// The hardware sends what is in the TX rings, unless stalled or the link is down, and
+    /// returns the buffers to the pool in bulk.
     func processTransmit() {
         guard !txStalled, linkUp, state == .started else { return }
-        for ring in txRings {
-            while let raw = ring.dequeue() { send(MockBuffer(raw: raw)) }
+        let insert = configuration.vlanInsert
+        for ref in txRefs {
+            let ring = ref._withUnsafeGuaranteedRef { $0 }
+            while true {
+                let n = ring.dequeueBurst(into: txScratch, count: 64)
+                if n == 0 { break }
+                if nic == nil && sink == nil && !insert {
+                    // Nowhere to deliver: count the burst once, as the wire would.
+                    var octets = 0
+                    for i in 0..<n { octets += MockBuffer(raw: txScratch[i]).length }
+                    hardware.sent(octets, packets: n)
+                } else {
+                    for i in 0..<n { send(MockBuffer(raw: txScratch[i])) }
+                }
+                pool.releaseBulk(txScratch, count: n)
+            }
         }
     }
 
     /// One frame leaves the VF: TX VLAN insert, then the PF (anti-spoofing, port VLAN,
-    /// switching) or, for a standalone port, the `tx_pcap` sink.
+    /// switching) or, for a standalone port, the `tx_pcap` sink. The caller frees the buffer.
     func send(_ buffer: MockBuffer) {
-        defer { buffer.free() }
         if let tci = buffer.insertTCI, configuration.vlanInsert {
             // The NIC writes TPID 0x8100 and the TCI after the MACs.
             guard let p = buffer.prepend(4) else { totals.oerrors += 1; return }
@@ -121,7 +135,7 @@ extension MockVF {
         }
         let frame = UnsafeRawBufferPointer(start: buffer.data, count: buffer.length)
         if let nic {
-            if spoofCheck && Array(frame.prefix(12).suffix(6)) != mac {
+            if spoofCheck && !frame[6..<12].elementsEqual(mac) {
                 totals.spoofed += 1
                 return
             }

@@ -10,7 +10,7 @@ public struct PortClassifier {
     @usableFromInline var double: QinQTable?
 
     /// The action index for `tags` (not malformed), or -1: no rule matches.
-    @inlinable
+    @inlinable @inline(__always)
     public func classify(_ tags: ParsedTags) -> Int32 {
         let exact: Int32
         if tags.isUntagged {

@@ -34,7 +34,7 @@ public enum TagRewrite {
     }
 
     /// Swaps `removing` in-frame tags after the MACs for `adding` new ones.
-    @inlinable
+    @inlinable @inline(__always)
     static func write<B: PacketBuffer>(_ buffer: B, removing: Int, adding: Int, outerTCI: UInt16, innerTCI: UInt16) -> Bool {
         let old = buffer.data
         let macs = UnsafeMutableRawPointer(old)

@@ -51,7 +51,7 @@ public struct ParsedTags: Equatable {
 
     /// Reads the stack of a `length`-byte frame; `strippedTCI` is a tag the NIC already removed,
     /// which was the outermost one.
-    @inlinable
+    @inlinable @inline(__always)
     public init(frame: UnsafePointer<UInt8>, length: Int, strippedTCI: UInt16?) {
         guard length >= TagStack.macBytes + 2 else { self = .malformed; return }
         var count = 0
