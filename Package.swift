@@ -28,6 +28,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/ordo-one/malloc-interposer", from: "1.6.1"),
     ],
     targets: [
         .systemLibrary(
@@ -60,7 +61,7 @@ let package = Package(
         .testTarget(name: "PacketRingTests", dependencies: ["PacketRing"]),
         .testTarget(
             name: "VFDriverTests",
-            dependencies: ["VFDriver", "CDPDK"],
+            dependencies: ["VFDriver", "CDPDK", .product(name: "MallocInterposerSwift", package: "malloc-interposer")],
             swiftSettings: dpdkCFlags
         ),
     ],

@@ -5,53 +5,58 @@ import Foundation
 /// when the driver reads them), and no frame is lost to a full ring or an empty pool.
 /// Frames are kept back to back in one array and copied into buffers taken from the pool in bulk.
 final class MockFrameSource {
-    let bytes: [UInt8]
-    let offsets: [Int]
+    /// Frames back to back; frame i is bytes[offsets[i] ..< offsets[i + 1]].
+    let bytes: UnsafeMutableRawPointer
+    let offsets: UnsafeMutablePointer<Int>
+    let frameCount: Int
     /// Start again at the first frame after the last (DPDK pcap PMD's `infinite_rx`).
     let infinite: Bool
     var next = 0
     let scratch = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 64)
 
     init(frames: [[UInt8]], infinite: Bool) {
-        bytes = frames.flatMap { $0 }
-        offsets = frames.reduce(into: [0]) { $0.append($0.last! + $1.count) }
+        frameCount = frames.count
+        offsets = .allocate(capacity: frames.count + 1)
+        offsets[0] = 0
+        for (i, frame) in frames.enumerated() { offsets[i + 1] = offsets[i] + frame.count }
+        bytes = .allocate(byteCount: max(1, offsets[frames.count]), alignment: 64)
+        for (i, frame) in frames.enumerated() { (bytes + offsets[i]).copyMemory(from: frame, byteCount: frame.count) }
         self.infinite = infinite && !frames.isEmpty
     }
 
-    deinit { scratch.deallocate() }
-
-    var frameCount: Int { offsets.count - 1 }
+    deinit {
+        scratch.deallocate()
+        offsets.deallocate()
+        bytes.deallocate()
+    }
 
     func refill(_ vf: MockVF, upTo wanted: Int) {
         let ring = vf.rxRefs[0]._withUnsafeGuaranteedRef { $0 }
         let strip = vf.configuration.vlanStrip
-        let pool = vf.pool, count = frameCount
+        let pool = vf.pool
         // Locals in the loop: class properties would pay an exclusivity check per frame.
         var index = next, packets = 0, octets = 0
-        bytes.withUnsafeBytes { all in
-            offsets.withUnsafeBufferPointer { offsets in
-                while true {
-                    if index == count {
-                        guard infinite else { return }
-                        index = 0
-                    }
-                    let missing = min(wanted - ring.count, ring.freeCount, 64, infinite ? 64 : count - index)
-                    if missing <= 0 { return }
-                    let n = pool.allocateBulk(into: scratch, count: missing)
-                    if n == 0 { return }
-                    for i in 0..<n {
-                        if index == count { index = 0 }
-                        let frame = UnsafeRawBufferPointer(rebasing: all[offsets[index]..<offsets[index + 1]])
-                        let buffer = MockBuffer(raw: scratch[i])
-                        buffer.setFrame(frame)
-                        if strip { MockVF.strip(buffer) }
-                        octets += frame.count
-                        index += 1
-                    }
-                    packets += n
-                    ring.enqueueBulk(scratch, count: n)
-                }
+        while true {
+            if index == frameCount {
+                guard infinite else { break }
+                index = 0
             }
+            // Nested two-argument min: the variadic one would allocate its arguments' array.
+            let missing = min(min(wanted - ring.count, ring.freeCount), min(64, infinite ? 64 : frameCount - index))
+            if missing <= 0 { break }
+            let n = pool.allocateBulk(into: scratch, count: missing)
+            if n == 0 { break }
+            for i in 0..<n {
+                if index == frameCount { index = 0 }
+                let frame = UnsafeRawBufferPointer(start: bytes + offsets[index], count: offsets[index + 1] - offsets[index])
+                let buffer = MockBuffer(raw: scratch[i])
+                buffer.setFrame(frame)
+                if strip { MockVF.strip(buffer) }
+                octets += frame.count
+                index += 1
+            }
+            packets += n
+            ring.enqueueBulk(scratch, count: n)
         }
         next = index
         vf.hardware.received(octets, packets: packets)
