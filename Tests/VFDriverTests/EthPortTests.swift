@@ -1,0 +1,127 @@
+import Atomics
+import CDPDK
+import MallocInterposerSwift
+import VFDriver
+import XCTest
+
+/// The library on real DPDK ports in this process: one EAL for the whole test run (it
+/// initialises once per process), `net_ring` vdevs whose TX loops back into their own RX.
+final class EthPortTests: XCTestCase {
+    static let pool: PacketPool = {
+        do {
+            try EAL.initialize(arguments: ["-l", "0", "--no-huge", "-m", "256", "--no-pci", "--log-level=3",
+                                           "--file-prefix=vfdriver-tests-\(getpid())", "--vdev", "net_ring0", "--vdev", "net_ring1"])
+            return try PacketPool(name: "tests", count: 4096, cacheSize: 0, socket: 0)
+        } catch {
+            fatalError("EAL for tests: \(error)")
+        }
+    }()
+    static let ports: [EthPort] = {
+        let pool = EthPortTests.pool  // initialises the EAL, which creates the vdevs
+        var c = EthPortConfiguration()
+        c.rxDescriptors = 512
+        c.txDescriptors = 512
+        do {
+            let ports = try ["net_ring0", "net_ring1"].map { name in
+                try EthPort(id: EthPort.find(DeviceString(name)!), configuration: c, pool: pool)
+            }
+            try ports.forEach { try $0.start() }
+            return ports
+        } catch {
+            fatalError("net_ring ports: \(error)")
+        }
+    }()
+
+    /// Puts `frames` on `port`'s wire: transmitted on a ring port, they come back on its RX.
+    func inject(_ frames: [[UInt8]], into port: EthPort) {
+        var buffers = frames.map { bytes in
+            let m = Self.pool.allocate()!
+            m.append(bytes.count)!.update(from: bytes, count: bytes.count)
+            return m
+        }
+        XCTAssertEqual(port.transmit(queue: 0, from: &buffers, count: buffers.count), frames.count)
+    }
+
+    func drain(_ port: EthPort) -> [[UInt8]] {
+        var out: [[UInt8]] = []
+        var buffers = [Mbuf](repeating: Mbuf(OpaquePointer(bitPattern: 1)!), count: 32)
+        while true {
+            let n = port.receive(queue: 0, into: &buffers, capacity: 32)
+            if n == 0 { return out }
+            for m in buffers[0..<n] {
+                out.append(Array(UnsafeBufferPointer(start: m.data, count: m.length)))
+                m.free()
+            }
+        }
+    }
+
+    func testGoldenSuiteThroughALaneOnRingPorts() throws {
+        let ports = Self.ports
+        let config = try ForwarderConfig.load(yaml: """
+            ports: [{ name: a, device: net_ring0 }, { name: b, device: net_ring1 }]
+            rules:
+              - { in: { port: a, vlan: 20 }, out: { port: b, vlan: untagged } }
+              - { in: { port: a, vlan: 30 }, out: { port: b, vlan: 31 } }
+              - { in: { port: a, vlan: 40 }, out: { port: b, vlan: [41, 42] } }
+              - { in: { port: a, vlan: [60, 61] }, out: { port: b, vlan: 62 } }
+            """, file: "t.yaml")
+        let lane = ForwardingLane(plan: ForwardingPlan(config: config), ports: ports, rxPairs: [(0, 0)], txQueue: 0, burst: 32)
+        var inputs: [[UInt8]] = [], expected: [[UInt8]] = []
+        var drops = [DropReason: Int]()
+        for i in 0..<300 {
+            let pcp = UInt16(i % 8)
+            let f: Frame
+            switch i % 6 {
+            case 0: f = Frame(tags: [tag(20, pcp: pcp)], seed: i); expected.append(GoldenCases.rewritten(f, to: []))
+            case 1: f = Frame(tags: [tag(30, pcp: pcp, dei: true)], seed: i); expected.append(GoldenCases.rewritten(f, to: [31]))
+            case 2: f = Frame(tags: [tag(40, pcp: pcp)], seed: i); expected.append(GoldenCases.rewritten(f, to: [41, 42]))
+            case 3: f = Frame(tags: [tag(60, pcp: pcp, tpid: 0x88a8), tag(61, pcp: 1)], seed: i); expected.append(GoldenCases.rewritten(f, to: [62]))
+            case 4: f = Frame(tags: [tag(21)], seed: i); drops[.noRule, default: 0] += 1
+            default: f = Frame(tags: [tag(4095)], seed: i); drops[.malformed, default: 0] += 1
+            }
+            inputs.append(f.bytes)
+        }
+        let before = Self.pool.inUseCount
+        inject(inputs, into: ports[0])
+        while lane.poll() > 0 {}
+        XCTAssertEqual(drain(ports[1]), expected)
+        var a = PortCounters(), b = PortCounters()
+        lane.counters.read(port: 0, into: &a)
+        lane.counters.read(port: 1, into: &b)
+        XCTAssertEqual(a.rxPackets, 300)
+        XCTAssertEqual(b.txPackets, UInt64(expected.count))
+        XCTAssertEqual(a[.noRule], UInt64(drops[.noRule]!))
+        XCTAssertEqual(a[.malformed], UInt64(drops[.malformed]!))
+        XCTAssertEqual(a.rxPackets, b.txPackets + a.dropped)
+        XCTAssertEqual(Self.pool.inUseCount, before, "every mbuf is back in its pool")
+    }
+
+    func testSteadyStateDPDKLoopAllocatesNothing() throws {
+        let ports = Self.ports
+        let config = try ForwarderConfig.load(yaml: """
+            ports: [{ name: a, device: net_ring0 }, { name: b, device: net_ring1 }]
+            rules: [{ in: { port: a, vlan: 30 }, out: { port: b, vlan: 31 } }, { in: { port: b, vlan: 31 }, out: { port: a, vlan: 30 } }]
+            """, file: "t.yaml")
+        let lane = ForwardingLane(plan: ForwardingPlan(config: config), ports: ports, rxPairs: [(0, 0), (1, 0)], txQueue: 0, burst: 32)
+        // 64 frames bounce a -> b -> a forever: each port's TX loops into its RX.
+        inject((0..<64).map { Frame(tags: [tag(30)], seed: $0).bytes }, into: ports[0])
+        for _ in 0..<100 { _ = lane.poll() }
+        var forwarded = 0
+        MallocInterposerSwift.initialize()
+        MallocInterposerSwift.hook()
+        for _ in 0..<5_000 { forwarded += lane.poll() }
+        MallocInterposerSwift.unhook()
+        XCTAssertGreaterThan(forwarded, 50_000)
+        XCTAssertEqual(MallocInterposerSwift.getStatistics().mallocCount, 0)
+        _ = drain(ports[0]) + drain(ports[1])
+    }
+
+    func testPortFacts() {
+        let port = Self.ports[0]
+        XCTAssertEqual(port.driverName, "net_ring")
+        XCTAssertTrue(port.link.up)
+        XCTAssertEqual(port.macAddress.count, 17)
+        XCTAssertFalse(port.insertsTags, "vlan-offload is off by default")
+        XCTAssertFalse(port.extendedStats.isEmpty)
+    }
+}
