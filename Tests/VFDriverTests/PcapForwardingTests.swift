@@ -132,6 +132,24 @@ final class PcapForwardingTests: XCTestCase {
         XCTAssertEqual(stats.value("a", "rx_packets"), stats.port("a")["device"].flatMap { ($0 as? [String: Any])?["ipackets"] as? Int })
     }
 
+    /// Two lanes on two lcores, each with its own RX and TX queue of every port.
+    func testTwoLanesOnTwoLcores() throws {
+        let dir = try temporaryDirectory()
+        try """
+            ports:
+              - { name: a, device: net_null0, rx-queues: 2, tx-queues: 2 }
+              - { name: b, device: net_null1, rx-queues: 2, tx-queues: 2 }
+            rules:
+              - { in: { port: a, vlan: any }, out: { port: b }, bidirectional: true }
+            """.write(toFile: "\(dir)/ml.yaml", atomically: true, encoding: .utf8)
+        let result = try VFFwdProcess.run(["run", "--config", "\(dir)/ml.yaml", "--duration", "1", "--stats-json", "\(dir)/s.json",
+                                           "--quiet", "--", "-l", "0-1", "--no-huge", "-m", "256", "--no-pci", "--log-level=3"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let stats = try StatsJSON(path: "\(dir)/s.json")
+        XCTAssertGreaterThan(stats.total("rx_packets"), 100_000)
+        XCTAssertEqual(stats.total("rx_packets"), stats.total("tx_packets") + stats.total("dropped"))
+    }
+
     func testEALFailureExitsThreeWithAdvice() throws {
         let dir = try temporaryDirectory()
         try "ports: [{ name: a, device: net_nosuchpmd0 }]\n".write(toFile: "\(dir)/bad.yaml", atomically: true, encoding: .utf8)

@@ -13,6 +13,11 @@ public final class DPDKForwarder {
     public let plan: ForwardingPlan
     public let lanes: [ForwardingLane<EthPort>]
     let laneLcores: [UInt32]
+    let configurations: [EthPortConfiguration]
+    /// Per port, set by the EAL's interrupt thread when the PF resets the VF.
+    let resetRequested: UnsafeMutablePointer<UnsafeAtomic<Bool>.Storage>
+    /// Ports restarted after a PF reset, per port.
+    public private(set) var resets: [Int]
     private var deviceCounters: [DeviceCounters]?
     private var closed = false
 
@@ -45,6 +50,7 @@ public final class DPDKForwarder {
         pool = try PacketPool(name: "vf-fwd", count: buffers, dataRoom: dataRoom, socket: Int32(rte_socket_id()))
 
         var ports: [EthPort] = []
+        var configurations: [EthPortConfiguration] = []
         for port in config.ports {
             let id = try EthPort.find(port.device)
             var c = EthPortConfiguration()
@@ -55,8 +61,17 @@ public final class DPDKForwarder {
             c.mtu = port.mtu
             c.vlanOffload = port.vlanOffload
             ports.append(try EthPort(id: id, configuration: c, pool: pool))
+            configurations.append(c)
         }
         self.ports = ports
+        self.configurations = configurations
+        resets = Array(repeating: 0, count: ports.count)
+        resetRequested = .allocate(capacity: ports.count)
+        resetRequested.initialize(repeating: .init(false), count: ports.count)
+        for (i, port) in ports.enumerated() {
+            // ixgbevf raises RTE_ETH_EVENT_INTR_RESET when its PF resets (ixgbevf_mbx_process).
+            rte_eth_dev_callback_register(port.id, RTE_ETH_EVENT_INTR_RESET, Self.onReset, resetRequested + i)
+        }
         plan = ForwardingPlan(config: config, insertsTags: ports.map(\.insertsTags), stripsTags: ports.map(\.stripsTags))
 
         // Each lane needs a TX queue of its own on every port.
@@ -85,19 +100,60 @@ public final class DPDKForwarder {
 
     /// Forwards on every lane until `shouldStop` becomes true. Lane 0 runs on the calling (main)
     /// lcore and calls `tick` between bursts (at most every 64 polls), which may request the stop.
+    /// A PF reset pauses every lane while the port is reset, reconfigured and restarted.
     public func run(shouldStop: UnsafeAtomic<Bool>, tick: () -> Void) {
-        var contexts: [LaneContext] = []
-        for (index, lcore) in laneLcores.enumerated().dropFirst() {
-            let context = LaneContext(lane: lanes[index], stop: shouldStop)
-            contexts.append(context)
-            rte_eal_remote_launch({ raw in
-                Unmanaged<LaneContext>.fromOpaque(raw!).takeUnretainedValue().run()
-                return 0
-            }, Unmanaged.passUnretained(context).toOpaque(), lcore)
+        let pause = UnsafeAtomic<Bool>.create(false)
+        defer { pause.destroy() }
+        while !shouldStop.load(ordering: .relaxed) {
+            pause.store(false, ordering: .relaxed)
+            var contexts: [LaneContext] = []
+            for (index, lcore) in laneLcores.enumerated().dropFirst() {
+                let context = LaneContext(lane: lanes[index], pause: pause)
+                contexts.append(context)
+                rte_eal_remote_launch({ raw in
+                    Unmanaged<LaneContext>.fromOpaque(raw!).takeUnretainedValue().run()
+                    return 0
+                }, Unmanaged.passUnretained(context).toOpaque(), lcore)
+            }
+            lanes[0].run(until: pause) {
+                if resetPending { pause.store(true, ordering: .relaxed) }
+                tick()
+                if shouldStop.load(ordering: .relaxed) { pause.store(true, ordering: .relaxed) }
+            }
+            for lcore in laneLcores.dropFirst() { rte_eal_wait_lcore(lcore) }
+            withExtendedLifetime(contexts) {}
+            recoverFromResets()
         }
-        lanes[0].run(until: shouldStop, tick: tick)
-        for lcore in laneLcores.dropFirst() { rte_eal_wait_lcore(lcore) }
-        withExtendedLifetime(contexts) {}
+    }
+
+    /// Runs on the EAL interrupt thread: only raises the port's flag.
+    static let onReset: rte_eth_dev_cb_fn = { _, _, flag, _ in
+        UnsafeAtomic<Bool>(at: flag!.assumingMemoryBound(to: UnsafeAtomic<Bool>.Storage.self)).store(true, ordering: .releasing)
+        return 0
+    }
+
+    deinit { resetRequested.deallocate() }
+
+    var resetPending: Bool {
+        (0..<ports.count).contains { UnsafeAtomic<Bool>(at: resetRequested + $0).load(ordering: .acquiring) }
+    }
+
+    /// What ixgbevf requires after RTE_ETH_EVENT_INTR_RESET: stop, `rte_eth_dev_reset`,
+    /// configure and set up the queues again, start. Lanes are paused meanwhile.
+    func recoverFromResets() {
+        for (i, port) in ports.enumerated() where UnsafeAtomic<Bool>(at: resetRequested + i).exchange(false, ordering: .acquiring) {
+            _ = rte_eth_dev_stop(port.id)
+            do {
+                try check(rte_eth_dev_reset(port.id), "resetting port \(port.id)")
+                _ = try EthPort(id: port.id, configuration: configurations[i], pool: pool)
+                try port.start()
+                try? port.enablePromiscuous()
+                resets[i] += 1
+            } catch {
+                // The port stays down; its frames are not received, so nothing is lost unaccounted.
+                print("vf-fwd: port \(port.id) did not come back after a PF reset: \(error)")
+            }
+        }
     }
 
     /// What vf-fwd counted per port, summed over lanes.
@@ -117,6 +173,10 @@ public final class DPDKForwarder {
     public func shutdown() throws(DPDKError) {
         guard !closed else { return }
         closed = true
+        for port in ports {
+            // A cb_arg of (void *)-1 removes the callback whatever its argument.
+            rte_eth_dev_callback_unregister(port.id, RTE_ETH_EVENT_INTR_RESET, Self.onReset, UnsafeMutableRawPointer(bitPattern: -1))
+        }
         var firstError: DPDKError?
         for port in ports {
             do throws(DPDKError) { try port.stop() } catch { firstError = firstError ?? error }
@@ -129,15 +189,16 @@ public final class DPDKForwarder {
     }
 }
 
-/// What a worker lcore needs: its lane and the shared stop flag.
+/// What a worker lcore needs: its lane and the flag that ends its run (lane 0 raises it for a
+/// stop or a port reset).
 final class LaneContext {
     let lane: ForwardingLane<EthPort>
-    let stop: UnsafeAtomic<Bool>
+    let pause: UnsafeAtomic<Bool>
 
-    init(lane: ForwardingLane<EthPort>, stop: UnsafeAtomic<Bool>) {
+    init(lane: ForwardingLane<EthPort>, pause: UnsafeAtomic<Bool>) {
         self.lane = lane
-        self.stop = stop
+        self.pause = pause
     }
 
-    func run() { lane.run(until: stop) }
+    func run() { lane.run(until: pause) }
 }

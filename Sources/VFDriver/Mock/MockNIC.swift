@@ -1,4 +1,4 @@
-/// A mock 82599 PF with its VFs and one uplink. Like the real NIC's VEB (datasheet 7.10.3.4),
+/// A mock 82599 PF with its VFs and one uplink. Like the real NIC's VEB (82599 datasheet, "Virtualization": VM-to-VM switching),
 /// it switches VF-to-VF traffic internally by destination MAC and VLAN and sends the rest to
 /// the uplink; broadcast and multicast reach every other VF that accepts them and the uplink.
 public final class MockNIC {

@@ -8,7 +8,7 @@ import PacketRing
 /// ring) runs inside the calls that touch it; each queue has one producer and one consumer, as
 /// on the real device, so a test may inject on one thread while a lane polls on another.
 public final class MockVF {
-    /// 82599 limits (datasheet 7.10.2, ixgbevf_dev_info_get).
+    /// 82599 VF limits as ixgbevf reports them (ixgbevf_dev_info_get, IXGBE_MAX_VF_MC_ENTRIES).
     public static let maxMTU = 9710
     public static let maxDescriptors = 4096
     public static let maxMulticastAddresses = 30
@@ -192,12 +192,10 @@ public final class MockVF {
         promiscuous = on
     }
 
-    /// As rte_eth_dev_set_mc_addr_list: more than 30 addresses are refused.
-    public func setMulticast(_ addresses: [[UInt8]]) throws(MockError) {
-        guard addresses.count <= Self.maxMulticastAddresses else {
-            throw .unsupported("an 82599 VF filters at most \(Self.maxMulticastAddresses) multicast addresses")
-        }
-        multicast = addresses
+    /// As rte_eth_dev_set_mc_addr_list on ixgbevf: the mailbox message carries at most 30
+    /// addresses (ixgbe_update_mc_addr_list_vf), so the rest are dropped silently.
+    public func setMulticast(_ addresses: [[UInt8]]) {
+        multicast = Array(addresses.prefix(Self.maxMulticastAddresses))
     }
 
     /// As rte_eth_dev_vlan_filter: the PF's shared VLVF table may be full, and a port VLAN
@@ -281,7 +279,7 @@ public enum MockError: Error, Equatable, CustomStringConvertible {
     }
 }
 
-/// The VF's statistics registers: packets 32-bit, bytes 36-bit, both wrapping (datasheet 8.3.5.x).
+/// The VF's statistics registers: packets 32-bit, bytes 36-bit, both wrapping (82599 datasheet, VF statistics registers; ixgbevf_update_stats).
 struct HardwareCounters: Equatable {
     static let byteMask: UInt64 = (1 << 36) - 1
     var rxPackets: UInt32 = 0
