@@ -20,22 +20,29 @@ eal=(--no-huge -m 1024 --no-pci --log-level=3)
 # 64-byte frame (without CRC) with one 802.1Q tag, VID 100, PCP 3.
 frame=0200000000020200000000018100606408$(printf '00%.0s' $(seq 47))
 
-mpps_of_stats() {
-    python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print('%.3f' % (d['total']['tx_packets']/d['duration_s']/1e6))" "$1"
+# Like testpmd's Tx-pps: the rate of each one-second interval, the first one (warm-up) left out,
+# and their median.
+interval_mpps() {
+    python3 -c '
+import re, sys, statistics
+points = []
+for line in sys.stdin:
+    m = re.match(r"\[([\d.]+) s\] (.*)", line)
+    if m: points.append((float(m[1]), sum(int(x) for x in re.findall(r" tx (\d+)", m[2]))))
+rates = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in zip(points, points[1:])]
+print("%.3f" % (statistics.median(rates) / 1e6 if rates else 0))'
 }
 ours() {
     case "$mode" in
         crossconnect)
-            .build/release/vf-fwd run --config benchmarks/null-crossconnect.yaml --duration "$seconds" --quiet \
-                --stats-json "$work/s.json" -- -l "$core" "${eal[@]}" --file-prefix "bench-vf-$$"
-            mpps_of_stats "$work/s.json" ;;
+            .build/release/vf-fwd run --config benchmarks/null-crossconnect.yaml --duration "$seconds" \
+                --stats-interval 1 -- -l "$core" "${eal[@]}" --file-prefix "bench-vf-$$" | interval_mpps ;;
         translate)
             .build/release/vf-bench benchmarks/null-translate.yaml "$seconds" "$frame" \
                 -- -l "$core" "${eal[@]}" --file-prefix "bench-vf-$$" | tee -a "$work/cycles" | awk '{print $1}' ;;
         mock)
             taskset -c "$core" .build/release/vf-fwd run --config benchmarks/mock-translate.yaml --duration "$seconds" \
-                --quiet --stats-json "$work/s.json"
-            mpps_of_stats "$work/s.json" ;;
+                --stats-interval 1 | interval_mpps ;;
     esac
 }
 theirs() {
@@ -66,7 +73,7 @@ for r in $(seq "$rounds"); do
         echo "round $r: ours $a Mpps"
     fi
 done
-[ -f "$work/cycles" ] && echo "vf-bench cycles/packet per round: $(awk '{printf "%s ", $4}' "$work/cycles")"
+[ -f "$work/cycles" ] && echo "vf-bench cycles/packet per round: $(awk '{printf "%s ", $3}' "$work/cycles")"
 python3 - "$mode" "${a_runs[*]}" "${b_runs[*]:-}" <<'PY'
 import statistics, sys
 mode, ours = sys.argv[1], [float(x) for x in sys.argv[2].split()]

@@ -108,7 +108,7 @@ struct RunCommand: ParsableCommand {
         let line = zip(parsed.ports, counters).map { port, c in
             "\(port.name) rx \(c.rxPackets) tx \(c.txPackets) drop \(c.dropped)"
         }.joined(separator: " | ")
-        print(String(format: "[%.1f s] ", clock.elapsed) + line)
+        print(String(format: "[%.3f s] ", clock.elapsed) + line)
     }
 
     func finish(_ report: StatsReport) throws(Failure) {

@@ -110,6 +110,7 @@ struct FuzzBuffer: PacketBuffer {
         state.pointee.live?.pointee -= 1
         release()
     }
+    func prefetch() {}
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: data, count: length)) }
 }
 

@@ -38,6 +38,8 @@ final class VLANEngineTests: XCTestCase {
             let received = cases.filter { $0.inPort == port.name }.count
             XCTAssertEqual(counters[p].rxPackets, UInt64(received), "rx on \(port.name)", file: file, line: line)
             XCTAssertEqual(counters[p].txPackets, UInt64(expected[port.name]?.count ?? 0), "tx on \(port.name)", file: file, line: line)
+            XCTAssertEqual(counters[p].txBytes, UInt64(expected[port.name]?.reduce(0) { $0 + $1.count } ?? 0),
+                           "tx bytes on \(port.name), as on the wire", file: file, line: line)
             for reason in DropReason.allCases {
                 XCTAssertEqual(counters[p][reason], UInt64(drops[port.name]?[reason] ?? 0), "\(reason) on \(port.name)", file: file, line: line)
             }

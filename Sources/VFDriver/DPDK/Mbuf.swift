@@ -23,4 +23,5 @@ public struct Mbuf: PacketBuffer {
     @inlinable public func trimFront(_ count: Int) { _ = vf_mbuf_adj(pointer, UInt16(count)) }
     @inlinable public func append(_ count: Int) -> UnsafeMutablePointer<UInt8>? { vf_mbuf_append(pointer, UInt16(count)) }
     @inlinable public func free() { vf_mbuf_free(pointer) }
+    @inlinable public func prefetch() { vf_prefetch(vf_mbuf_data(pointer)) }
 }

@@ -23,9 +23,9 @@ public final class ForwardingLane<Port: PacketPort> {
     @usableFromInline let rxQueues: UnsafeMutablePointer<UInt16>
     @usableFromInline let rxPairCount: Int
     @usableFromInline let received: UnsafeMutablePointer<Buffer>
-    /// Per out port: `burst` staged frames, the port each came in on, their count and bytes.
+    /// Per out port: `burst` staged frames, their count and bytes. All come from one receive
+    /// burst, so from one port: they are sent before the next burst is received.
     @usableFromInline let staged: UnsafeMutablePointer<Buffer>
-    @usableFromInline let stagedFrom: UnsafeMutablePointer<UInt16>
     @usableFromInline let stagedCount: UnsafeMutablePointer<Int>
     @usableFromInline let stagedBytes: UnsafeMutablePointer<Int>
 
@@ -51,7 +51,6 @@ public final class ForwardingLane<Port: PacketPort> {
         }
         received = .allocate(capacity: burst)
         staged = .allocate(capacity: portCount * burst)
-        stagedFrom = .allocate(capacity: portCount * burst)
         stagedCount = .allocate(capacity: portCount)
         stagedCount.initialize(repeating: 0, count: portCount)
         stagedBytes = .allocate(capacity: portCount)
@@ -66,7 +65,6 @@ public final class ForwardingLane<Port: PacketPort> {
         rxQueues.deallocate()
         received.deallocate()
         staged.deallocate()
-        stagedFrom.deallocate()
         stagedCount.deallocate()
         stagedBytes.deallocate()
     }
@@ -123,16 +121,19 @@ public final class ForwardingLane<Port: PacketPort> {
     func forwardClassified(_ n: Int, from inPort: Int) {
         var bytes = 0
         var malformed = 0, noRule = 0, mtu = 0
+        // The PMD wrote the mbuf headers but not the frames: start loading frames a few ahead.
+        let ahead = 4
+        for i in 0..<min(ahead, n) { received[i].prefetch() }
         for i in 0..<n {
+            if i + ahead < n { received[i + ahead].prefetch() }
             let buffer = received[i]
             bytes &+= buffer.length
             let verdict = tables.decide(buffer, inPort: inPort)
             if verdict >= 0 {
                 let slot = verdict * burst + stagedCount[verdict]
                 staged[slot] = buffer
-                stagedFrom[slot] = UInt16(inPort)
-                stagedCount[verdict] += 1
-                stagedBytes[verdict] &+= buffer.wireLength
+                stagedCount[verdict] &+= 1
+                stagedBytes[verdict] &+= buffer.length
             } else {
                 buffer.free()
                 switch verdict {
@@ -146,24 +147,27 @@ public final class ForwardingLane<Port: PacketPort> {
         if malformed > 0 { counters.addDrops(port: inPort, reason: .malformed, count: malformed) }
         if noRule > 0 { counters.addDrops(port: inPort, reason: .noRule, count: noRule) }
         if mtu > 0 { counters.addDrops(port: inPort, reason: .mtu, count: mtu) }
-        for out in 0..<portCount where stagedCount[out] > 0 { flush(out) }
+        for out in 0..<portCount where stagedCount[out] > 0 { flush(out, from: inPort) }
     }
 
     /// Sends what is staged for `out`; what the queue does not take is freed and counted as
-    /// `tx_full` on the port it came in on.
+    /// `tx_full` on `inPort`, where it came in.
     @inlinable
-    func flush(_ out: Int) {
+    func flush(_ out: Int, from inPort: Int) {
         let n = stagedCount[out]
         let frames = staged + out * burst
-        let sent = transmit(frames, count: n, on: out)
         var bytes = stagedBytes[out]
+        // A tag left to TX insert is on the wire too; count it before the frames leave us.
+        if tables.insertsTags[out] {
+            for i in 0..<n { bytes &+= frames[i].wireLength &- frames[i].length }
+        }
+        let sent = transmit(frames, count: n, on: out)
         if sent < n {
-            let from = stagedFrom + out * burst
             for i in sent..<n {
                 bytes &-= frames[i].wireLength
                 frames[i].free()
-                counters.addDrops(port: Int(from[i]), reason: .txFull, count: 1)
             }
+            counters.addDrops(port: inPort, reason: .txFull, count: n - sent)
         }
         if sent > 0 { counters.addSent(port: out, packets: sent, bytes: bytes) }
         stagedCount[out] = 0

@@ -66,6 +66,8 @@ public struct ForwardingTables {
     /// the negated `DropReason.rawValue + 1` (< 0). The buffer is not freed here.
     @inlinable @inline(__always)
     public func decide<B: PacketBuffer>(_ buffer: B, inPort: Int) -> Int {
+        let translated = translateSingleTag(buffer, inPort: inPort)
+        if translated != Self.notTranslated { return translated }
         let stripped = buffer.strippedTCI
         let tags = ParsedTags(frame: buffer.data, length: buffer.length, strippedTCI: stripped)
         if tags.isMalformed { return Self.drop(.malformed) }
@@ -87,6 +89,34 @@ public struct ForwardingTables {
             done = true
         }
         return done ? out : Self.drop(.malformed)
+    }
+
+    @inlinable @inline(__always)
+    static var notTranslated: Int { Int.min }
+
+    /// The hot case on its own: one in-frame 0x8100 tag (no offload metadata) whose rule writes
+    /// one tag in software, the Neutron translate. One 32-bit load reads TPID and TCI; only the
+    /// TCI is written. Anything else returns `notTranslated` for the general path.
+    @inlinable @inline(__always)
+    func translateSingleTag<B: PacketBuffer>(_ buffer: B, inPort: Int) -> Int {
+        guard let single = classifiers[inPort].single else { return Self.notTranslated }
+        let length = buffer.length
+        let frame = buffer.data
+        guard length >= TagStack.macBytes + TagStack.tagBytes + 2, buffer.strippedTCI == nil else { return Self.notTranslated }
+        let tag = UInt32(bigEndian: UnsafeRawPointer(frame + TagStack.macBytes).loadUnaligned(as: UInt32.self))
+        let tci = UInt16(truncatingIfNeeded: tag)
+        let vid = tci & 0x0fff
+        // VID 0 (priority tag), 4095 (malformed) and a second tag take the general path.
+        guard tag >> 16 == UInt32(TagStack.customerTPID), vid != 0, vid != TagStack.reservedVID,
+              !TagStack.isTPID(TagStack.loadBigEndian16(frame + TagStack.macBytes + TagStack.tagBytes)) else { return Self.notTranslated }
+        let index = single[Int(vid)]
+        guard index >= 0 else { return Self.notTranslated }
+        let action = actions[Int(index)]
+        let out = Int(action.outPort)
+        guard action.rewrites, action.outCount == 1, !insertsTags[out] else { return Self.notTranslated }
+        if length - TagStack.macBytes - TagStack.tagBytes - 2 > mtus[out] { return Self.drop(.mtu) }
+        TagStack.storeBigEndian16(TagRewrite.priority(tci) | action.outerVID, frame + TagStack.macBytes + 2)
+        return out
     }
 
     @inlinable @inline(__always)

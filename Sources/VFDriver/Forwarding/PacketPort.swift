@@ -19,6 +19,8 @@ public protocol PacketBuffer: BitwiseCopyable {
     func trimFront(_ count: Int)
     /// Returns the buffer to its pool.
     func free()
+    /// Hints the CPU to load the frame's first bytes: they are read soon.
+    func prefetch()
 }
 
 /// One port as the forwarding engine drives it: DPDK's `EthPort` or the mock VF's port.

@@ -1,3 +1,5 @@
+import CDPDK
+
 /// A packet buffer of the mock VF, laid out like a one-segment mbuf: a small header, then
 /// `MockPool.headroom` bytes for pushed tags, then the frame. A trivial handle over raw memory.
 @frozen
@@ -60,6 +62,7 @@ public struct MockBuffer: PacketBuffer, Equatable {
         header.pointee.dataOffset += UInt32(count)
         header.pointee.length -= UInt32(count)
     }
+    @inlinable public func prefetch() { vf_prefetch(data) }
     @inlinable public func free() {
         Unmanaged<MockPool>.fromOpaque(header.pointee.pool!).takeUnretainedValue().release(self)
     }
