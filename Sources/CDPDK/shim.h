@@ -31,13 +31,9 @@ static inline void vf_pause(void) { rte_pause(); }
 
 /* ---- mbuf (struct rte_mbuf, rte_mbuf_core.h) ---- */
 static inline uint8_t *vf_mbuf_data(struct rte_mbuf *m) { return rte_pktmbuf_mtod(m, uint8_t *); }
-static inline uint16_t vf_mbuf_data_len(const struct rte_mbuf *m) { return m->data_len; }
 static inline uint32_t vf_mbuf_pkt_len(const struct rte_mbuf *m) { return m->pkt_len; }
-static inline uint16_t vf_mbuf_headroom(const struct rte_mbuf *m) { return m->data_off; }
-static inline uint16_t vf_mbuf_nb_segs(const struct rte_mbuf *m) { return m->nb_segs; }
 static inline uint64_t vf_mbuf_ol_flags(const struct rte_mbuf *m) { return m->ol_flags; }
 static inline uint16_t vf_mbuf_vlan_tci(const struct rte_mbuf *m) { return m->vlan_tci; }
-static inline struct rte_mempool *vf_mbuf_pool(const struct rte_mbuf *m) { return m->pool; }
 
 /* RX strip metadata is consumed once the engine has read the tag. */
 static inline void vf_mbuf_clear_rx_vlan(struct rte_mbuf *m) {
@@ -62,7 +58,6 @@ static inline uint8_t *vf_mbuf_append(struct rte_mbuf *m, uint16_t len) {
     return (uint8_t *)rte_pktmbuf_append(m, len);
 }
 static inline void vf_mbuf_free(struct rte_mbuf *m) { rte_pktmbuf_free(m); }
-static inline void vf_mbuf_free_bulk(struct rte_mbuf **ms, unsigned int n) { rte_pktmbuf_free_bulk(ms, n); }
 static inline struct rte_mbuf *vf_mbuf_alloc(struct rte_mempool *mp) { return rte_pktmbuf_alloc(mp); }
 
 /* ---- ethdev ---- */
@@ -105,7 +100,6 @@ static inline int vf_eth_tx_queue_setup(uint16_t port, uint16_t queue, uint16_t 
 /* Offload bits Swift cannot see: they are macros over RTE_BIT64. */
 static const uint64_t VF_RX_OFFLOAD_VLAN_STRIP = RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
 static const uint64_t VF_TX_OFFLOAD_VLAN_INSERT = RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
-static const uint64_t VF_TX_OFFLOAD_MBUF_FAST_FREE = RTE_ETH_TX_OFFLOAD_MBUF_FAST_FREE;
 static const uint64_t VF_MBUF_F_RX_VLAN_STRIPPED = RTE_MBUF_F_RX_VLAN_STRIPPED;
 static const uint64_t VF_MBUF_F_TX_VLAN = RTE_MBUF_F_TX_VLAN;
 static const uint16_t VF_PKTMBUF_HEADROOM = RTE_PKTMBUF_HEADROOM;

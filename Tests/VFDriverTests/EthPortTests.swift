@@ -96,6 +96,34 @@ final class EthPortTests: XCTestCase {
         XCTAssertEqual(Self.pool.inUseCount, before, "every mbuf is back in its pool")
     }
 
+    /// A tag in mbuf metadata (as RX VLAN strip leaves it) classifies and rewrites exactly as
+    /// the same tag in the frame; an `any` rule puts it back in the frame.
+    func testStrippedTagInMbufMetadata() throws {
+        let ports = Self.ports
+        let config = try ForwarderConfig.load(yaml: """
+            ports: [{ name: a, device: net_ring0 }, { name: b, device: net_ring1 }]
+            rules:
+              - { in: { port: a, vlan: [30, 99] }, out: { port: b, vlan: [7, 8] } }
+              - { in: { port: a, vlan: any }, out: { port: b } }
+            """, file: "t.yaml")
+        let plan = ForwardingPlan(config: config, insertsTags: [false, false], stripsTags: [true, false])
+        let lane = ForwardingLane(plan: plan, ports: ports, rxPairs: [(0, 0)], txQueue: 0, burst: 32)
+        let translated = Frame(tags: [tag(30, pcp: 5, dei: true), tag(99, pcp: 2)], seed: 1)
+        let passed = Frame(tags: [tag(31, pcp: 6)], seed: 2)
+        var buffers = [translated, passed].map { f -> Mbuf in
+            var bytes = f.bytes
+            let tci = UInt16(bytes[14]) << 8 | UInt16(bytes[15])
+            bytes.removeSubrange(12..<16)  // the NIC took the outer tag out of the frame
+            let m = Self.pool.allocate()!
+            m.append(bytes.count)!.update(from: bytes, count: bytes.count)
+            m.markStripped(tci: tci)
+            return m
+        }
+        XCTAssertEqual(ports[0].transmit(queue: 0, from: &buffers, count: 2), 2)
+        while lane.poll() > 0 {}
+        XCTAssertEqual(drain(ports[1]), [GoldenCases.rewritten(translated, to: [7, 8]), passed.bytes])
+    }
+
     func testSteadyStateDPDKLoopAllocatesNothing() throws {
         let ports = Self.ports
         let config = try ForwarderConfig.load(yaml: """
