@@ -56,19 +56,7 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw .initialisation(error.description)
         }
-        let clock = RunClock(duration: duration, statsInterval: statsInterval)
-        forwarder.run(shouldStop: stopRequested) {
-            if clock.durationElapsed { stopRequested.store(true, ordering: .relaxed) }
-            if !quiet, clock.statsDue { printInterval(parsed, forwarder.counters, clock: clock) }
-        }
-        let elapsed = clock.elapsed
-        do {
-            try forwarder.shutdown()
-        } catch {
-            throw .runtime(error.description)
-        }
-        return try report(parsed, elapsed: elapsed, counters: forwarder.counters, device: forwarder.deviceStats,
-                          buffersInUse: forwarder.pool.inUseCount)
+        return try forward(forwarder, parsed)
     }
 
     /// A config of only `mock:` ports: the pure-Swift mock VF, without DPDK.
@@ -80,6 +68,11 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw .initialisation("mock device: \(error)")
         }
+        return try forward(forwarder, parsed)
+    }
+
+    /// Runs a started forwarder until `--duration` or a signal, then shuts it down and reports.
+    func forward(_ forwarder: some Forwarder, _ parsed: ForwarderConfig) throws(Failure) -> StatsReport {
         let clock = RunClock(duration: duration, statsInterval: statsInterval)
         forwarder.run(shouldStop: stopRequested) {
             if clock.durationElapsed { stopRequested.store(true, ordering: .relaxed) }
@@ -89,16 +82,12 @@ struct RunCommand: ParsableCommand {
         do {
             try forwarder.shutdown()
         } catch {
-            throw .runtime("writing a mock tx_pcap: \(error)")
+            throw .runtime("shutting down: \(error)")
         }
-        return try report(parsed, elapsed: elapsed, counters: forwarder.counters, device: forwarder.deviceStats,
-                          buffersInUse: forwarder.pool.inUseCount)
-    }
-
-    /// The final report; every packet buffer must be back in its pool by now.
-    func report(_ parsed: ForwarderConfig, elapsed: Double, counters: [PortCounters], device: [DeviceCounters],
-                buffersInUse: Int) throws(Failure) -> StatsReport {
-        if buffersInUse != 0 { throw .runtime("\(buffersInUse) packet buffers did not return to their pool") }
+        // Every packet buffer must be back in its pool by now.
+        let lost = forwarder.buffersInUse
+        if lost != 0 { throw .runtime("\(lost) packet buffers did not return to their pool") }
+        let counters = forwarder.counters, device = forwarder.deviceStats
         return StatsReport(durationSeconds: elapsed, ports: parsed.ports.indices.map {
             StatsReport.Port(name: parsed.ports[$0].name, counters: counters[$0], device: device[$0])
         })

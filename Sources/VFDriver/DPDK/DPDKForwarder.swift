@@ -6,7 +6,7 @@ import Glibc
 
 /// Runs a `ForwarderConfig` on DPDK ethdev ports: EAL, one mbuf pool, ports, lanes on the EAL's
 /// lcores. `run` forwards until `stop` is requested, then drains, stops and closes every port.
-public final class DPDKForwarder {
+public final class DPDKForwarder: Forwarder {
     public let config: ForwarderConfig
     public let ports: [EthPort]
     public let pool: PacketPool
@@ -75,10 +75,7 @@ public final class DPDKForwarder {
         plan = ForwardingPlan(config: config, insertsTags: ports.map(\.insertsTags), stripsTags: ports.map(\.stripsTags))
 
         // Each lane needs a TX queue of its own on every port.
-        var rxPairs: [(port: Int, queue: UInt16)] = []
-        for (index, port) in config.ports.enumerated() where config.rules.contains(where: { $0.inPort == index }) {
-            for queue in 0..<port.rxQueues { rxPairs.append((index, UInt16(queue))) }
-        }
+        let rxPairs = config.receiveQueues
         let laneCount = max(1, min(lcores.count, config.ports.map(\.txQueues).min() ?? 1, rxPairs.count))
         var lanes: [ForwardingLane<EthPort>] = []
         for lane in 0..<laneCount {
@@ -156,14 +153,9 @@ public final class DPDKForwarder {
         }
     }
 
-    /// What vf-fwd counted per port, summed over lanes.
-    public var counters: [PortCounters] {
-        (0..<ports.count).map { port in
-            var total = PortCounters()
-            for lane in lanes { lane.counters.read(port: port, into: &total) }
-            return total
-        }
-    }
+    public var counters: [PortCounters] { lanes.portCounters(ports: ports.count) }
+
+    public var buffersInUse: Int { pool.inUseCount }
 
     /// The drivers' own counters; after `shutdown`, as they were when the ports stopped.
     public var deviceStats: [DeviceCounters] { deviceCounters ?? ports.map(\.deviceStats) }

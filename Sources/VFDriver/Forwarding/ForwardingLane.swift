@@ -106,15 +106,7 @@ public final class ForwardingLane<Port: PacketPort> {
         var bytes = 0
         for i in 0..<n { bytes &+= received[i].length }
         counters.addReceived(port: inPort, packets: n, bytes: bytes)
-        let sent = transmit(received, count: n, on: outPort)
-        if sent < n {
-            for i in sent..<n {
-                bytes &-= received[i].length
-                received[i].free()
-            }
-            counters.addDrops(port: inPort, reason: .txFull, count: n - sent)
-        }
-        if sent > 0 { counters.addSent(port: outPort, packets: sent, bytes: bytes) }
+        send(received, count: n, bytes: bytes, on: outPort, from: inPort)
     }
 
     @inlinable
@@ -150,8 +142,7 @@ public final class ForwardingLane<Port: PacketPort> {
         for out in 0..<portCount where stagedCount[out] > 0 { flush(out, from: inPort) }
     }
 
-    /// Sends what is staged for `out`; what the queue does not take is freed and counted as
-    /// `tx_full` on `inPort`, where it came in.
+    /// Sends what is staged for `out`, frames that came in on `inPort`.
     @inlinable
     func flush(_ out: Int, from inPort: Int) {
         let n = stagedCount[out]
@@ -161,6 +152,16 @@ public final class ForwardingLane<Port: PacketPort> {
         if tables.insertsTags[out] {
             for i in 0..<n { bytes &+= frames[i].wireLength &- frames[i].length }
         }
+        send(frames, count: n, bytes: bytes, on: out, from: inPort)
+        stagedCount[out] = 0
+        stagedBytes[out] = 0
+    }
+
+    /// Sends `n` frames of `bytes` wire bytes on `out`; what the queue does not take is freed
+    /// and counted as `tx_full` on `inPort`, where it came in.
+    @inlinable
+    func send(_ frames: UnsafeMutablePointer<Buffer>, count n: Int, bytes: Int, on out: Int, from inPort: Int) {
+        var bytes = bytes
         let sent = transmit(frames, count: n, on: out)
         if sent < n {
             for i in sent..<n {
@@ -170,8 +171,6 @@ public final class ForwardingLane<Port: PacketPort> {
             counters.addDrops(port: inPort, reason: .txFull, count: n - sent)
         }
         if sent > 0 { counters.addSent(port: out, packets: sent, bytes: bytes) }
-        stagedCount[out] = 0
-        stagedBytes[out] = 0
     }
 
     /// Hands `n` frames to this lane's TX queue of `port`, asking again a bounded number of

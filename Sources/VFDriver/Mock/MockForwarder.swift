@@ -3,7 +3,7 @@ import Atomics
 /// Runs a config whose ports are all `mock:` devices: no EAL, no hugepages, no root. Each port
 /// is a standalone mock VF; one lane forwards on the calling thread. Like vf-fwd on DPDK, it
 /// handles the VF's events: after a PF reset it resets, reconfigures and restarts the port.
-public final class MockForwarder {
+public final class MockForwarder: Forwarder {
     public let config: ForwarderConfig
     public let pool: MockPool
     public let vfs: [MockVF]
@@ -50,11 +50,7 @@ public final class MockForwarder {
         self.configurations = configurations
         resets = Array(repeating: 0, count: vfs.count)
         plan = ForwardingPlan(config: config, insertsTags: configurations.map(\.vlanInsert), stripsTags: configurations.map(\.vlanStrip))
-        var rxPairs: [(port: Int, queue: UInt16)] = []
-        for (index, port) in config.ports.enumerated() where config.rules.contains(where: { $0.inPort == index }) {
-            for queue in 0..<port.rxQueues { rxPairs.append((index, UInt16(queue))) }
-        }
-        lane = ForwardingLane(plan: plan, ports: vfs.map(\.port), rxPairs: rxPairs, txQueue: 0, burst: config.burst)
+        lane = ForwardingLane(plan: plan, ports: vfs.map(\.port), rxPairs: config.receiveQueues, txQueue: 0, burst: config.burst)
     }
 
     public func start() throws {
@@ -84,13 +80,9 @@ public final class MockForwarder {
         }
     }
 
-    public var counters: [PortCounters] {
-        (0..<vfs.count).map { port in
-            var total = PortCounters()
-            lane.counters.read(port: port, into: &total)
-            return total
-        }
-    }
+    public var counters: [PortCounters] { [lane].portCounters(ports: vfs.count) }
+
+    public var buffersInUse: Int { pool.inUseCount }
 
     public var deviceStats: [DeviceCounters] { vfs.map(\.deviceCounters) }
 

@@ -1,0 +1,38 @@
+import Atomics
+
+/// A running config: DPDK ethdev ports (`DPDKForwarder`) or mock VFs (`MockForwarder`).
+/// vf-fwd drives either the same way: start, run until stopped, shut down, report.
+public protocol Forwarder: AnyObject {
+    var config: ForwarderConfig { get }
+    func start() throws
+    /// Forwards until `shouldStop`; `tick` runs every 64 polls of the first lane.
+    func run(shouldStop: UnsafeAtomic<Bool>, tick: () -> Void)
+    /// Stops and closes every port; frames still held are sent or freed.
+    func shutdown() throws
+    /// What vf-fwd counted per port, summed over lanes.
+    var counters: [PortCounters] { get }
+    /// The drivers' own counters per port.
+    var deviceStats: [DeviceCounters] { get }
+    /// Packet buffers not in their pool; 0 once shut down, or one was lost.
+    var buffersInUse: Int { get }
+}
+
+extension ForwarderConfig {
+    /// The (port, RX queue) pairs lanes poll: every queue of every port that has a rule.
+    public var receiveQueues: [(port: Int, queue: UInt16)] {
+        ports.indices.filter { port in rules.contains { $0.inPort == port } }.flatMap { port in
+            (0..<ports[port].rxQueues).map { (port, UInt16($0)) }
+        }
+    }
+}
+
+extension Array {
+    /// Per port, the sum of what these lanes counted.
+    func portCounters<P: PacketPort>(ports: Int) -> [PortCounters] where Element == ForwardingLane<P> {
+        (0..<ports).map { port in
+            var total = PortCounters()
+            for lane in self { lane.counters.read(port: port, into: &total) }
+            return total
+        }
+    }
+}
