@@ -74,6 +74,27 @@ final class VLANEngineTests: XCTestCase {
         }
     }
 
+    /// A burst whose frames all go to one port leaves straight from the receive buffer; with TX
+    /// insert its tags are the NIC's, and the bytes counted are still those on the wire.
+    func testUniformBurstWithTxInsert() throws {
+        let config = try ForwarderConfig.load(yaml: """
+            ports: [{ name: a, device: net_null0 }, { name: b, device: net_null1 }]
+            rules: [{ in: { port: a, vlan: 5 }, out: { port: b, vlan: 6 } }]
+            """, file: "t.yaml")
+        let wire = TestWire(ports: 2)
+        let ports = (0..<2).map { TestPort(wire: wire, index: $0, insertsTags: $0 == 1) }
+        let lane = ForwardingLane(plan: ForwardingPlan(config: config, insertsTags: [false, true]), ports: ports,
+                                  rxPairs: [(0, 0)], txQueue: 0, burst: 32)
+        let frames = (0..<32).map { Frame(tags: [tag(5, pcp: UInt16($0 % 8))], seed: $0) }
+        for f in frames { wire.inject(f.bytes, port: 0) }
+        XCTAssertEqual(lane.poll(), 32)
+        XCTAssertEqual(wire.drain(port: 1), frames.map { GoldenCases.rewritten($0, to: [6]) })
+        var b = PortCounters()
+        lane.counters.read(port: 1, into: &b)
+        XCTAssertEqual(b.txBytes, UInt64(frames.reduce(0) { $0 + $1.bytes.count }))
+        XCTAssertEqual(wire.pool.inUseCount, 0)
+    }
+
     func testTxFullIsCountedOnTheReceivingPortAndFreed() throws {
         let config = try ForwarderConfig.load(yaml: """
             ports: [{ name: a, device: net_null0 }, { name: b, device: net_null1 }]

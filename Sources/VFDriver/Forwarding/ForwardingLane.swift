@@ -23,6 +23,8 @@ public final class ForwardingLane<Port: PacketPort> {
     @usableFromInline let rxQueues: UnsafeMutablePointer<UInt16>
     @usableFromInline let rxPairCount: Int
     @usableFromInline let received: UnsafeMutablePointer<Buffer>
+    /// Per received frame: its out port, or its drop reason (`ForwardingTables.decide`).
+    @usableFromInline let verdicts: UnsafeMutablePointer<Int>
     /// Per out port: `burst` staged frames, their count and bytes. All come from one receive
     /// burst, so from one port: they are sent before the next burst is received.
     @usableFromInline let staged: UnsafeMutablePointer<Buffer>
@@ -50,6 +52,7 @@ public final class ForwardingLane<Port: PacketPort> {
             rxQueues[i] = pair.queue
         }
         received = .allocate(capacity: burst)
+        verdicts = .allocate(capacity: burst)
         staged = .allocate(capacity: portCount * burst)
         stagedCount = .allocate(capacity: portCount)
         stagedCount.initialize(repeating: 0, count: portCount)
@@ -64,6 +67,7 @@ public final class ForwardingLane<Port: PacketPort> {
         rxPorts.deallocate()
         rxQueues.deallocate()
         received.deallocate()
+        verdicts.deallocate()
         staged.deallocate()
         stagedCount.deallocate()
         stagedBytes.deallocate()
@@ -109,21 +113,44 @@ public final class ForwardingLane<Port: PacketPort> {
         send(received, count: n, bytes: bytes, on: outPort, from: inPort)
     }
 
+    /// Classifies and rewrites a burst in place, then sends it: straight from the receive
+    /// buffer when every frame goes to one port (the common case), else staged per out port.
     @inlinable
     func forwardClassified(_ n: Int, from inPort: Int) {
-        var bytes = 0
-        var malformed = 0, noRule = 0, mtu = 0
+        // Locals, not properties: stores into frames could alias them, forcing reloads per frame.
+        let tables = self.tables, received = self.received, verdicts = self.verdicts
+        let classifier = tables.classifiers[inPort]
+        var receivedBytes = 0, rewrittenBytes = 0
+        var common = Int.min, uniform = true
         // The PMD wrote the mbuf headers but not the frames: start loading frames a few ahead.
         let ahead = 4
         for i in 0..<min(ahead, n) { received[i].prefetch() }
         for i in 0..<n {
             if i + ahead < n { received[i + ahead].prefetch() }
             let buffer = received[i]
-            bytes &+= buffer.length
-            let verdict = tables.decide(buffer, inPort: inPort)
+            receivedBytes &+= buffer.length
+            let verdict = tables.decide(buffer, classifier: classifier)
+            verdicts[i] = verdict
+            rewrittenBytes &+= buffer.length
+            if i == 0 { common = verdict } else if verdict != common { uniform = false }
+        }
+        counters.addReceived(port: inPort, packets: n, bytes: receivedBytes)
+        if uniform && common >= 0 {
+            var bytes = rewrittenBytes
+            // A tag left to TX insert is on the wire too; count it before the frames leave us.
+            if tables.insertsTags[common] {
+                for i in 0..<n { bytes &+= received[i].wireLength &- received[i].length }
+            }
+            send(received, count: n, bytes: bytes, on: common, from: inPort)
+            return
+        }
+        let staged = self.staged, stagedCount = self.stagedCount, stagedBytes = self.stagedBytes, burst = self.burst
+        var malformed = 0, noRule = 0, mtu = 0
+        for i in 0..<n {
+            let buffer = received[i]
+            let verdict = verdicts[i]
             if verdict >= 0 {
-                let slot = verdict * burst + stagedCount[verdict]
-                staged[slot] = buffer
+                staged[verdict * burst + stagedCount[verdict]] = buffer
                 stagedCount[verdict] &+= 1
                 stagedBytes[verdict] &+= buffer.length
             } else {
@@ -135,7 +162,6 @@ public final class ForwardingLane<Port: PacketPort> {
                 }
             }
         }
-        counters.addReceived(port: inPort, packets: n, bytes: bytes)
         if malformed > 0 { counters.addDrops(port: inPort, reason: .malformed, count: malformed) }
         if noRule > 0 { counters.addDrops(port: inPort, reason: .noRule, count: noRule) }
         if mtu > 0 { counters.addDrops(port: inPort, reason: .mtu, count: mtu) }

@@ -36,7 +36,9 @@ public final class ForwardingPlan {
 
     /// See `ForwardingTables.decide`.
     @inlinable
-    public func decide<B: PacketBuffer>(_ buffer: B, inPort: Int) -> Int { tables.decide(buffer, inPort: inPort) }
+    public func decide<B: PacketBuffer>(_ buffer: B, inPort: Int) -> Int {
+        tables.decide(buffer, classifier: tables.classifiers[inPort])
+    }
 }
 
 /// The plan's tables, valid while its `ForwardingPlan` lives: per-port classifiers, the actions
@@ -62,16 +64,18 @@ public struct ForwardingTables {
         self.stripsTags = stripsTags
     }
 
-    /// Classifies and rewrites one frame received on `inPort`: returns its out port (>= 0), or
-    /// the negated `DropReason.rawValue + 1` (< 0). The buffer is not freed here.
+    /// Classifies and rewrites one frame: returns its out port (>= 0), or the negated
+    /// `DropReason.rawValue + 1` (< 0). The buffer is not freed here. `classifier` is the
+    /// receiving port's, read once per burst by the caller: stores into frames could alias the
+    /// tables, so the compiler would otherwise reload it for every frame.
     @inlinable @inline(__always)
-    public func decide<B: PacketBuffer>(_ buffer: B, inPort: Int) -> Int {
-        let translated = translateSingleTag(buffer, inPort: inPort)
+    public func decide<B: PacketBuffer>(_ buffer: B, classifier: PortClassifier) -> Int {
+        let translated = translateSingleTag(buffer, classifier: classifier)
         if translated != Self.notTranslated { return translated }
         let stripped = buffer.strippedTCI
         let tags = ParsedTags(frame: buffer.data, length: buffer.length, strippedTCI: stripped)
         if tags.isMalformed { return Self.drop(.malformed) }
-        let index = classifiers[inPort].classify(tags)
+        let index = classifier.classify(tags)
         if index < 0 { return Self.drop(.noRule) }
         let action = actions[Int(index)]
         let out = Int(action.outPort)
@@ -98,8 +102,8 @@ public struct ForwardingTables {
     /// one tag in software, the Neutron translate. One 32-bit load reads TPID and TCI; only the
     /// TCI is written. Anything else returns `notTranslated` for the general path.
     @inlinable @inline(__always)
-    func translateSingleTag<B: PacketBuffer>(_ buffer: B, inPort: Int) -> Int {
-        guard let single = classifiers[inPort].single else { return Self.notTranslated }
+    func translateSingleTag<B: PacketBuffer>(_ buffer: B, classifier: PortClassifier) -> Int {
+        guard let single = classifier.single else { return Self.notTranslated }
         let length = buffer.length
         let frame = buffer.data
         guard length >= TagStack.macBytes + TagStack.tagBytes + 2, buffer.strippedTCI == nil else { return Self.notTranslated }
