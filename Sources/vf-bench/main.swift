@@ -3,7 +3,8 @@ import Foundation
 import VFDriver
 
 // Forwards a config on net_null ports for a while with the pool prefilled with one frame, so
-// every received frame is that frame as the last rewrite left it, and prints the rate.
+// every received frame is that frame as the last rewrite left it, and prints the rate after a
+// one-second warm-up.
 //   vf-bench CONFIG SECONDS FRAME-HEX [-- EAL-ARGS]
 // Prints: "<Mpps> Mpps, <cycles> cycles/packet, <drops> dropped".
 
@@ -24,16 +25,22 @@ let forwarder = try DPDKForwarder(config: config)
 forwarder.pool.fill(with: frame)
 try forwarder.start()
 
+// As dpdk-testpmd's per-second rates, the first second is warm-up: the rate is measured after it.
 let stop = UnsafeAtomic<Bool>.create(false)
 let hz = Double(EAL.tscHz)
-let startTSC = rdtsc()
-let deadline = startTSC + UInt64(seconds * hz)
-forwarder.run(shouldStop: stop) { if rdtsc() >= deadline { stop.store(true, ordering: .relaxed) } }
+let warmUpEnd = rdtsc() + UInt64(hz)
+let deadline = warmUpEnd + UInt64(max(seconds - 1, 1) * hz)
+var startTSC: UInt64 = 0, startSent: UInt64 = 0
+func sentSoFar() -> UInt64 { forwarder.counters.reduce(0) { $0 + $1.txPackets } }
+forwarder.run(shouldStop: stop) {
+    let now = rdtsc()
+    if startTSC == 0 && now >= warmUpEnd { (startTSC, startSent) = (now, sentSoFar()) }
+    if now >= deadline { stop.store(true, ordering: .relaxed) }
+}
 let cycles = Double(rdtsc() - startTSC)
+let sent = sentSoFar() - startSent
 try forwarder.shutdown()
-let counters = forwarder.counters
-let sent = counters.reduce(0) { $0 + $1.txPackets }
-let dropped = counters.reduce(0) { $0 + $1.dropped }
+let dropped = forwarder.counters.reduce(0) { $0 + $1.dropped }
 print(String(format: "%.3f Mpps, %.1f cycles/packet, %llu dropped", Double(sent) / (cycles / hz) / 1e6,
              cycles * Double(forwarder.lanes.count) / Double(max(sent, 1)), dropped))
 EAL.cleanup()
