@@ -14,10 +14,12 @@ import Glibc
 ///
 /// Indices are free-running 32-bit counters compared with wrapping arithmetic, so the ring
 /// never needs a sentinel slot. Each side publishes its tail with a release store and reads the
-/// other side's tail with an acquire load; that pair is the only ordering needed. A single
-/// producer (consumer) keeps a private copy of the consumer's (producer's) tail and re-reads the
-/// shared one only when that copy says the ring is full (empty), which keeps the other side's
-/// cache line where it is (Rigtorp's SPSCQueue).
+/// other side's tail with an acquire load; that pair is the only ordering needed. Each side keeps
+/// a copy of the other side's tail on its own cache line and re-reads the real one only when the
+/// copy says the ring is full (empty), which leaves the other side's line where it is (Rigtorp's
+/// SPSCQueue). A single producer (consumer) keeps it in plain memory; multiple producers
+/// (consumers) share it through release/acquire, and since a tail only grows, a stale copy only
+/// underestimates the room, except when it is so stale the arithmetic wraps, which is detected.
 public final class Ring<Element: BitwiseCopyable> {
     public enum Synchronization: Sendable {
         case single
@@ -31,14 +33,17 @@ public final class Ring<Element: BitwiseCopyable> {
     @usableFromInline let multiProducer: Bool
     @usableFromInline let multiConsumer: Bool
 
-    /// Producer line: head (claimed), tail (published), and the producer's copy of the consumer tail.
+    /// Producer line: head (claimed), tail (published), and the producers' copy of the consumer
+    /// tail (plain for a single producer, shared by multiple ones).
     @usableFromInline let producerHead: UnsafeAtomic<UInt32>
     @usableFromInline let producerTail: UnsafeAtomic<UInt32>
     @usableFromInline let cachedConsumerTail: UnsafeMutablePointer<UInt32>
+    @usableFromInline let sharedConsumerTail: UnsafeAtomic<UInt32>
     /// Consumer line: the mirror image.
     @usableFromInline let consumerHead: UnsafeAtomic<UInt32>
     @usableFromInline let consumerTail: UnsafeAtomic<UInt32>
     @usableFromInline let cachedProducerTail: UnsafeMutablePointer<UInt32>
+    @usableFromInline let sharedProducerTail: UnsafeAtomic<UInt32>
     @usableFromInline let slots: UnsafeMutablePointer<Element>
     private let block: UnsafeMutableRawPointer
 
@@ -79,9 +84,11 @@ public final class Ring<Element: BitwiseCopyable> {
         producerHead = atomic(0)
         producerTail = atomic(4)
         cachedConsumerTail = plain(8)
+        sharedConsumerTail = atomic(12)
         consumerHead = atomic(stride)
         consumerTail = atomic(stride + 4)
         cachedProducerTail = plain(stride + 8)
+        sharedProducerTail = atomic(stride + 12)
         slots = (block + 2 * stride).bindMemory(to: Element.self, capacity: size)
     }
 
@@ -115,7 +122,12 @@ public final class Ring<Element: BitwiseCopyable> {
         if multiProducer {
             var claimed = producerHead.load(ordering: .acquiring)
             while true {
-                let free = capacity32 &+ consumerTail.load(ordering: .acquiring) &- claimed
+                var free = capacity32 &+ sharedConsumerTail.load(ordering: .acquiring) &- claimed
+                if free < wanted || free > capacity32 {
+                    let tail = consumerTail.load(ordering: .acquiring)
+                    sharedConsumerTail.store(tail, ordering: .releasing)
+                    free = capacity32 &+ tail &- claimed
+                }
                 let take = free >= wanted ? wanted : (exact ? 0 : free)
                 if take == 0 { return 0 }
                 let (done, current) = producerHead.weakCompareExchange(
@@ -169,7 +181,12 @@ public final class Ring<Element: BitwiseCopyable> {
         if multiConsumer {
             var claimed = consumerHead.load(ordering: .acquiring)
             while true {
-                let available = producerTail.load(ordering: .acquiring) &- claimed
+                var available = sharedProducerTail.load(ordering: .acquiring) &- claimed
+                if available < wanted || available > capacity32 {
+                    let tail = producerTail.load(ordering: .acquiring)
+                    sharedProducerTail.store(tail, ordering: .releasing)
+                    available = tail &- claimed
+                }
                 let take = available >= wanted ? wanted : (exact ? 0 : available)
                 if take == 0 { return 0 }
                 let (done, current) = consumerHead.weakCompareExchange(
@@ -208,20 +225,23 @@ public final class Ring<Element: BitwiseCopyable> {
 
     // MARK: - Slots
 
+    // Element loops rather than `update(from:count:)`: bursts are a few dozen pointers, too
+    // short to pay for a memmove call; the compiler unrolls and vectorises these.
+
     @inlinable
     func copyIn(_ source: UnsafePointer<Element>, count: UInt32, at index: UInt32) {
         let start = Int(index & mask)
         let first = min(Int(count), Int(mask) + 1 - start)
-        (slots + start).update(from: source, count: first)
-        if first < Int(count) { slots.update(from: source + first, count: Int(count) - first) }
+        for i in 0..<first { (slots + start + i).initialize(to: source[i]) }
+        for i in first..<Int(count) { (slots + i - first).initialize(to: source[i]) }
     }
 
     @inlinable
     func copyOut(_ destination: UnsafeMutablePointer<Element>, count: UInt32, at index: UInt32) {
         let start = Int(index & mask)
         let first = min(Int(count), Int(mask) + 1 - start)
-        destination.update(from: slots + start, count: first)
-        if first < Int(count) { (destination + first).update(from: slots, count: Int(count) - first) }
+        for i in 0..<first { destination[i] = slots[start + i] }
+        for i in first..<Int(count) { destination[i] = slots[i - first] }
     }
 
     /// Multi-producer (consumer) only: earlier claimants publish first, so the tail moves in order.
