@@ -78,5 +78,8 @@ final class RingStressTests: XCTestCase {
     func testSPSCBulk() { stress(producers: 1, consumers: 1, perProducer: 200_000, capacity: 100, batch: 8, bulk: true) }
     func testMPMCBurst() { stress(producers: 3, consumers: 3, perProducer: 50_000, capacity: 64, batch: 5, bulk: false) }
     func testMPMCBulk() { stress(producers: 2, consumers: 2, perProducer: 50_000, capacity: 128, batch: 32, bulk: true) }
+    /// A tiny ring keeps every side waiting on the others, so the shared copies of the tails go
+    /// stale all the time.
+    func testMPMCTinyRing() { stress(producers: 4, consumers: 3, perProducer: 40_000, capacity: 4, batch: 3, bulk: false) }
     func testMPSC() { stress(producers: 4, consumers: 1, perProducer: 30_000, capacity: 32, batch: 3, bulk: false) }
 }
