@@ -95,6 +95,32 @@ final class VLANEngineTests: XCTestCase {
         XCTAssertEqual(wire.pool.inUseCount, 0)
     }
 
+    /// A cross-connect forwards everything unparsed even when the port strips tags: the tags
+    /// go back on, runts and VID 4095 pass, and nothing drops but for a full queue.
+    func testCrossConnectWithRxStripPutsTagsBack() throws {
+        let config = try ForwarderConfig.load(yaml: """
+            ports: [{ name: a, device: net_null0 }, { name: b, device: net_null1 }]
+            rules: [{ in: { port: a, vlan: any }, out: { port: b } }]
+            """, file: "t.yaml")
+        for insert in [false, true] {
+            let wire = TestWire(ports: 2)
+            let ports = (0..<2).map { TestPort(wire: wire, index: $0, insertsTags: insert) }
+            let plan = ForwardingPlan(config: config, insertsTags: [insert, insert], stripsTags: [true, true])
+            let lane = ForwardingLane(plan: plan, ports: ports, rxPairs: [(0, 0)], txQueue: 0, burst: 32)
+            let frames = [Frame(tags: [tag(7, pcp: 3)]).bytes, Array(Frame().bytes.prefix(5)), Frame(tags: [tag(4095)]).bytes,
+                          Frame(tags: [tag(1), tag(2), tag(3)]).bytes, Frame().bytes]
+            for f in frames { wire.inject(f, port: 0, stripOuterTag: true) }
+            XCTAssertEqual(lane.poll(), frames.count)
+            XCTAssertEqual(wire.drain(port: 1), frames, "insert \(insert)")
+            var a = PortCounters(), b = PortCounters()
+            lane.counters.read(port: 0, into: &a)
+            lane.counters.read(port: 1, into: &b)
+            XCTAssertEqual(a.dropped, 0)
+            XCTAssertEqual(b.txBytes, UInt64(frames.reduce(0) { $0 + $1.count }))
+            XCTAssertEqual(wire.pool.inUseCount, 0)
+        }
+    }
+
     func testTxFullIsCountedOnTheReceivingPortAndFreed() throws {
         let config = try ForwarderConfig.load(yaml: """
             ports: [{ name: a, device: net_null0 }, { name: b, device: net_null1 }]

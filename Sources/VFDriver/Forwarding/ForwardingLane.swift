@@ -94,7 +94,7 @@ public final class ForwardingLane<Port: PacketPort> {
             if n == 0 { continue }
             total += n
             let target = tables.crossConnectTarget(of: inPort)
-            if target >= 0 && tables.strippingIsOff(port: inPort) {
+            if target >= 0 {
                 forwardUnparsed(n, from: inPort, to: target)
             } else {
                 forwardClassified(n, from: inPort)
@@ -110,7 +110,37 @@ public final class ForwardingLane<Port: PacketPort> {
         var bytes = 0
         for i in 0..<n { bytes &+= received[i].length }
         counters.addReceived(port: inPort, packets: n, bytes: bytes)
-        send(received, count: n, bytes: bytes, on: outPort, from: inPort)
+        if tables.stripsTags[inPort] {
+            let kept = restoreStrippedTags(n, from: inPort, to: outPort)
+            bytes = 0
+            for i in 0..<kept { bytes &+= received[i].wireLength }
+            send(received, count: kept, bytes: bytes, on: outPort, from: inPort)
+        } else {
+            send(received, count: n, bytes: bytes, on: outPort, from: inPort)
+        }
+    }
+
+    /// RX VLAN strip took tags out of frames that must leave unchanged: put them back, in the
+    /// frame or for TX insert. Returns how many frames remain at the front of the burst; one whose
+    /// buffer has no headroom for its tag (no PMD delivers such a buffer) is dropped as malformed.
+    @inlinable
+    func restoreStrippedTags(_ n: Int, from inPort: Int, to outPort: Int) -> Int {
+        let insert = tables.insertsTags[outPort]
+        var kept = 0
+        for i in 0..<n {
+            let buffer = received[i]
+            if let tci = buffer.strippedTCI {
+                buffer.clearStrippedTag()
+                guard TagRewrite.restoreStripped(buffer, tci: tci, useInsertOffload: insert) else {
+                    buffer.free()
+                    counters.addDrops(port: inPort, reason: .malformed, count: 1)
+                    continue
+                }
+            }
+            received[kept] = buffer
+            kept += 1
+        }
+        return kept
     }
 
     /// Classifies and rewrites a burst in place, then sends it: straight from the receive

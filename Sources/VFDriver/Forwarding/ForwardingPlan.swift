@@ -130,7 +130,4 @@ public struct ForwardingTables {
     @inlinable
     public func crossConnectTarget(of port: Int) -> Int { Int(classifiers[port].crossConnect) }
 
-    /// No tag of this port's frames can be in mbuf metadata, so they can pass unparsed.
-    @inlinable
-    public func strippingIsOff(port: Int) -> Bool { !stripsTags[port] }
 }
