@@ -5,9 +5,8 @@ extension MockVF {
     /// the PF (size, CRC, MAC and VLAN filters); traffic from an `rx_pcap` file skips them, as a
     /// trusted, promiscuous VF would see it. Returns whether it reached an RX descriptor.
     @discardableResult
-    func arrive(_ frame: UnsafeRawBufferPointer, filtered: Bool) -> Bool {
+    func arrive(_ bytes: UnsafeRawBufferPointer, filtered: Bool) -> Bool {
         guard state == .started, linkUp else { return false }
-        var bytes = frame
         var portTag: UInt16?
         if filtered {
             if corruptNextFrames > 0 {
@@ -45,9 +44,7 @@ extension MockVF {
         if portTag != nil {
             // Remove the PF's tag: the VF sees the frame as sent inside the port VLAN.
             buffer.setFrame(UnsafeRawBufferPointer(rebasing: bytes[0..<12]))
-            let tail = UnsafeRawBufferPointer(rebasing: bytes[16...])
-            _ = buffer.append(tail)
-            bytes = UnsafeRawBufferPointer(start: buffer.data, count: buffer.length)
+            _ = buffer.append(UnsafeRawBufferPointer(rebasing: bytes[16...]))
         } else {
             buffer.setFrame(bytes)
         }
