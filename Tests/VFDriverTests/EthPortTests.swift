@@ -18,7 +18,7 @@ final class EthPortTests: XCTestCase {
     }()
     static let ports: [EthPort] = {
         let pool = EthPortTests.pool  // initialises the EAL, which creates the vdevs
-        var c = EthPortConfiguration()
+        var c = PortConfiguration()
         c.rxDescriptors = 512
         c.txDescriptors = 512
         do {

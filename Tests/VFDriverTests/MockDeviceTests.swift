@@ -12,8 +12,8 @@ final class MockDeviceTests: XCTestCase {
         return bytes
     }
 
-    func started(_ nic: MockNIC, _ index: Int, _ change: (inout MockVF.Configuration) -> Void = { _ in }) throws -> MockVF {
-        var c = MockVF.Configuration()
+    func started(_ nic: MockNIC, _ index: Int, _ change: (inout PortConfiguration) -> Void = { _ in }) throws -> MockVF {
+        var c = PortConfiguration()
         c.rxDescriptors = 64
         c.txDescriptors = 64
         change(&c)
@@ -206,12 +206,12 @@ final class MockDeviceTests: XCTestCase {
 
     func testLimitsOfThe82599VF() throws {
         let nic = MockNIC(vfCount: 16)
-        var c = MockVF.Configuration()
+        var c = PortConfiguration()
         c.rxQueues = 8
         XCTAssertThrowsError(try nic.vfs[0].configure(c), "16 VFs get 4 queues each")
         c.rxQueues = 3
         XCTAssertThrowsError(try nic.vfs[0].configure(c), "RX queues are a power of two")
-        c = MockVF.Configuration()
+        c = PortConfiguration()
         c.mtu = 9711
         XCTAssertThrowsError(try nic.vfs[0].configure(c))
         c.mtu = 1500
@@ -258,7 +258,7 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertThrowsError(try vf.start())
         vf.reset()
         XCTAssertEqual(nic.pool.inUseCount, 0, "queue release returned the ring's buffers")
-        try vf.configure(MockVF.Configuration())
+        try vf.configure(PortConfiguration())
         try vf.start()
         nic.injectFromUplink(frame(to: 0))
         receiveAll(vf).forEach { $0.free() }

@@ -13,7 +13,7 @@ public final class DPDKForwarder: Forwarder {
     public let plan: ForwardingPlan
     public let lanes: [ForwardingLane<EthPort>]
     let laneLcores: [UInt32]
-    let configurations: [EthPortConfiguration]
+    let configurations: [PortConfiguration]
     /// Per port, set by the EAL's interrupt thread when the PF resets the VF.
     let resetRequested: UnsafeMutablePointer<UnsafeAtomic<Bool>.Storage>
     /// Ports restarted after a PF reset, per port.
@@ -49,22 +49,12 @@ public final class DPDKForwarder: Forwarder {
         let dataRoom = max(Int(VF_MBUF_DEFAULT_BUF_SIZE), Int(VF_PKTMBUF_HEADROOM) + largestMTU + 14 + 8 + 4)
         pool = try PacketPool(name: "vf-fwd", count: buffers, dataRoom: dataRoom, socket: Int32(rte_socket_id()))
 
+        configurations = config.ports.map(PortConfiguration.init)
         var ports: [EthPort] = []
-        var configurations: [EthPortConfiguration] = []
-        for port in config.ports {
-            let id = try EthPort.find(port.device)
-            var c = EthPortConfiguration()
-            c.rxQueues = port.rxQueues
-            c.txQueues = port.txQueues
-            c.rxDescriptors = port.rxDescriptors
-            c.txDescriptors = port.txDescriptors
-            c.mtu = port.mtu
-            c.vlanOffload = port.vlanOffload
-            ports.append(try EthPort(id: id, configuration: c, pool: pool))
-            configurations.append(c)
+        for (port, configuration) in zip(config.ports, configurations) {
+            ports.append(try EthPort(id: EthPort.find(port.device), configuration: configuration, pool: pool))
         }
         self.ports = ports
-        self.configurations = configurations
         resets = Array(repeating: 0, count: ports.count)
         resetRequested = .allocate(capacity: ports.count)
         resetRequested.initialize(repeating: .init(false), count: ports.count)

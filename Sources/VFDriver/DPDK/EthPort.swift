@@ -1,19 +1,5 @@
 import CDPDK
 
-/// How to set up an ethdev port: a value checked against what `rte_eth_dev_info` reports.
-public struct EthPortConfiguration: Equatable, Sendable {
-    public var rxQueues = 1
-    public var txQueues = 1
-    public var rxDescriptors = 1024
-    public var txDescriptors = 1024
-    /// L3 MTU; the PMD adds its own L2 overhead (ixgbevf: header, CRC and two tags).
-    public var mtu = 1500
-    /// Ask for RX VLAN strip and TX VLAN insert; only what the device offers is enabled.
-    public var vlanOffload = false
-
-    public init() {}
-}
-
 /// A DPDK ethdev port (`port_id`), driving any PMD: ixgbevf on a real VF, or a virtual device.
 @frozen
 public struct EthPort: PacketPort {
@@ -36,7 +22,7 @@ public struct EthPort: PacketPort {
     }
 
     /// Configures the device and its queues (not yet started). RX queues take buffers from `pool`.
-    public init(id: UInt16, configuration c: EthPortConfiguration, pool: PacketPool) throws(DPDKError) {
+    public init(id: UInt16, configuration c: PortConfiguration, pool: PacketPool) throws(DPDKError) {
         let name = "port \(id)"
         var info = rte_eth_dev_info()
         try check(rte_eth_dev_info_get(id, &info), "reading device info of \(name)")
@@ -47,8 +33,9 @@ public struct EthPort: PacketPort {
         guard c.mtu >= info.min_mtu, c.mtu <= info.max_mtu else {
             throw DPDKError("setting MTU \(c.mtu) on \(name)", code: EINVAL, advice: "its MTU range is \(info.min_mtu)..\(info.max_mtu)")
         }
-        let rxOffloads = c.vlanOffload ? info.rx_offload_capa & VF_RX_OFFLOAD_VLAN_STRIP : 0
-        let txOffloads = c.vlanOffload ? info.tx_offload_capa & VF_TX_OFFLOAD_VLAN_INSERT : 0
+        // Only what the device offers is enabled; the engine does the rest in software.
+        let rxOffloads = c.vlanStrip ? info.rx_offload_capa & VF_RX_OFFLOAD_VLAN_STRIP : 0
+        let txOffloads = c.vlanInsert ? info.tx_offload_capa & VF_TX_OFFLOAD_VLAN_INSERT : 0
         try check(vf_eth_configure(id, UInt16(c.rxQueues), UInt16(c.txQueues), rxOffloads, txOffloads, UInt32(c.mtu)),
                   "configuring \(name)")
         var rxDescriptors = UInt16(c.rxDescriptors)

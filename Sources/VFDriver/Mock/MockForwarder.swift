@@ -9,7 +9,7 @@ public final class MockForwarder: Forwarder {
     public let vfs: [MockVF]
     public let plan: ForwardingPlan
     public let lane: ForwardingLane<MockPort>
-    let configurations: [MockVF.Configuration]
+    let configurations: [PortConfiguration]
     /// Ports restarted after a PF reset, per port.
     public private(set) var resets: [Int]
 
@@ -23,7 +23,6 @@ public final class MockForwarder: Forwarder {
         pool = MockPool(size: descriptors + (config.ports.count + 1) * config.burst + 1024,
                         dataRoom: max(2048 + MockPool.headroom, MockPool.headroom + largestMTU + MockVF.frameOverhead))
         var vfs: [MockVF] = []
-        var configurations: [MockVF.Configuration] = []
         for port in config.ports {
             guard case .mock(let parameters) = port.device else { throw MockError.unsupported("port \(port.name) is not a mock device") }
             var values: [String: String] = [:]
@@ -34,20 +33,11 @@ public final class MockForwarder: Forwarder {
                 values[key] = value
             }
             let vf = try MockVF(rxPcap: values["rx_pcap"], txPcap: values["tx_pcap"], infiniteRx: values["infinite_rx"] == "1", pool: pool)
-            var c = MockVF.Configuration()
-            c.rxQueues = port.rxQueues
-            c.txQueues = port.txQueues
-            c.rxDescriptors = port.rxDescriptors
-            c.txDescriptors = port.txDescriptors
-            c.mtu = port.mtu
-            c.vlanStrip = port.vlanOffload
-            c.vlanInsert = port.vlanOffload
-            try vf.configure(c)
+            try vf.configure(PortConfiguration(port))
             vfs.append(vf)
-            configurations.append(c)
         }
         self.vfs = vfs
-        self.configurations = configurations
+        configurations = vfs.map(\.configuration)
         resets = Array(repeating: 0, count: vfs.count)
         plan = ForwardingPlan(config: config, insertsTags: configurations.map(\.vlanInsert), stripsTags: configurations.map(\.vlanStrip))
         lane = ForwardingLane(plan: plan, ports: vfs.map(\.port), rxPairs: config.receiveQueues, txQueue: 0, burst: config.burst)

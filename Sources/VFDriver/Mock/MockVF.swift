@@ -23,17 +23,6 @@ public final class MockVF {
         case resetPending
     }
 
-    public struct Configuration: Equatable, Sendable {
-        public var rxQueues = 1
-        public var txQueues = 1
-        public var rxDescriptors = 1024
-        public var txDescriptors = 1024
-        public var mtu = 1500
-        public var vlanStrip = false
-        public var vlanInsert = false
-        public init() {}
-    }
-
     /// Device counters as ixgbevf reports them: the hardware's 32-bit packet and 36-bit byte
     /// registers (VFGPRC, VFGORC, VFGPTC, VFGOTC) read as deltas, plus what the mock adds.
     public struct Counters: Equatable, Sendable {
@@ -55,7 +44,7 @@ public final class MockVF {
     public let index: Int
     public let pool: MockPool
     public private(set) var mac: [UInt8]
-    public private(set) var configuration = Configuration()
+    public private(set) var configuration = PortConfiguration()
     public private(set) var state = State.stopped
     public private(set) var linkUp = true
     /// Set by the PF (`ip link set PF vf N trust on`): allows promiscuous mode.
@@ -137,7 +126,7 @@ public final class MockVF {
     // MARK: - Control path (rte_eth_dev_configure, queue setup, start, stop, reset)
 
     /// Fails as ixgbevf does for what an 82599 VF cannot do.
-    public func configure(_ c: Configuration) throws(MockError) {
+    public func configure(_ c: PortConfiguration) throws(MockError) {
         guard state != .started else { throw .busy("stop the port before configuring it") }
         guard state != .resetPending else { throw .busy("the PF reset: call reset() first") }
         let maxQueues = nic?.queuesPerVF ?? 8
