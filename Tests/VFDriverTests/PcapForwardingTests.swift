@@ -150,6 +150,48 @@ final class PcapForwardingTests: XCTestCase {
         XCTAssertEqual(stats.total("rx_packets"), stats.total("tx_packets") + stats.total("dropped"))
     }
 
+    /// Tagged frames out of one end of a kernel veth pair and in at the other, through DPDK's
+    /// af_packet PMD on both ends (the PMD hands a tag the kernel took off back in the frame).
+    func testAFPacketPortsOverAVethPair() throws {
+        let a = "vfa\(getpid() % 100_000)", b = "vfb\(getpid() % 100_000)"
+        guard shell("ip link add \(a) type veth peer name \(b)") else { throw XCTSkip("cannot create a veth pair (needs root and iproute2)") }
+        defer { _ = shell("ip link del \(a)") }
+        // No IPv6 autoconfiguration chatter on the wire: only our frames.
+        for name in [a, b] {
+            let ipv6 = "/proc/sys/net/ipv6/conf/\(name)/disable_ipv6"
+            XCTAssertTrue(shell("[ ! -e \(ipv6) ] || echo 1 > \(ipv6)"))
+            XCTAssertTrue(shell("ip link set \(name) up"))
+        }
+        let dir = try temporaryDirectory()
+        let frames = (0..<100).map { Frame(tags: [tag(100, pcp: UInt16($0 % 8))], seed: $0) }
+        try PcapFile.write(frames.map(\.bytes), to: "\(dir)/in.pcap")
+        try PcapFile.write([], to: "\(dir)/empty.pcap")
+        try """
+            ports:
+              - { name: src, device: "net_pcap0,rx_pcap=\(dir)/in.pcap,tx_pcap=\(dir)/unused.pcap" }
+              - { name: a0, device: "net_af_packet0,iface=\(a)" }
+              - { name: a1, device: "net_af_packet1,iface=\(b)" }
+              - { name: dst, device: "net_pcap1,rx_pcap=\(dir)/empty.pcap,tx_pcap=\(dir)/out.pcap" }
+            rules:
+              - { in: { port: src, vlan: 100 }, out: { port: a0, vlan: 200 } }
+              - { in: { port: a1, vlan: 200 }, out: { port: dst, vlan: 300 } }
+            """.write(toFile: "\(dir)/af.yaml", atomically: true, encoding: .utf8)
+        let result = try VFFwdProcess.run(["run", "--config", "\(dir)/af.yaml", "--duration", "2", "--stats-json", "\(dir)/s.json", "--quiet"] + Self.eal)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertEqual(try PcapFile.read("\(dir)/out.pcap"), frames.map { GoldenCases.rewritten($0, to: [300]) })
+        let stats = try StatsJSON(path: "\(dir)/s.json")
+        XCTAssertEqual(stats.total("rx_packets"), stats.total("tx_packets") + stats.total("dropped"))
+    }
+
+    func shell(_ command: String) -> Bool {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", command + " 2>/dev/null"]
+        guard (try? process.run()) != nil else { return false }
+        process.waitUntilExit()
+        return process.terminationStatus == 0
+    }
+
     func testEALFailureExitsThreeWithAdvice() throws {
         let dir = try temporaryDirectory()
         try "ports: [{ name: a, device: net_nosuchpmd0 }]\n".write(toFile: "\(dir)/bad.yaml", atomically: true, encoding: .utf8)
