@@ -141,6 +141,7 @@ final class ConfigTests: XCTestCase {
         assertError(header + "    mtu: 9711\n", line: 6, contains: "outside 68..9710")
         assertError(header + "forwarding:\n  burst: 513\n", line: 7, contains: "outside 1..512")
         assertError(header.replacingOccurrences(of: "net_null1", with: "mock:rx_pcap=x"), line: 2, contains: "cannot be mixed")
+        assertError(header.replacingOccurrences(of: "net_null1", with: "mock:rx_pcap=x,speed=10"), line: 5, contains: "unknown mock parameter 'speed'")
     }
 
     func testYAMLSyntaxErrorNamesItsLine() {

@@ -86,6 +86,9 @@ private struct ConfigLoader {
         guard let device = DeviceString(deviceText) else {
             throw error(deviceNode.value, "device '\(deviceText)' is neither a PCI address (0000:03:10.0), a DPDK vdev (net_pcap0,...) nor mock:KEY=VALUE,...")
         }
+        if case .mock(let parameters) = device, let unknown = parameters.first(where: { !MockForwarder.parameters.contains($0.key) }) {
+            throw error(deviceNode.value, "unknown mock parameter '\(unknown.key)' (known: \(MockForwarder.parameters.joined(separator: ", ")))")
+        }
         var port = PortConfig(name: name, device: device)
         if let n = fields["rx-queues"] { port.rxQueues = try integer(n.value, what: "rx-queues", in: 1...64) }
         if let n = fields["tx-queues"] { port.txQueues = try integer(n.value, what: "tx-queues", in: 1...64) }

@@ -13,7 +13,7 @@ public final class MockForwarder: Forwarder {
     /// Ports restarted after a PF reset, per port.
     public private(set) var resets: [Int]
 
-    /// Keys a `mock:` device accepts.
+    /// Keys a `mock:` device accepts (checked when the config is loaded).
     public static let parameters = ["rx_pcap", "tx_pcap", "infinite_rx"]
 
     public init(config: ForwarderConfig) throws {
@@ -25,13 +25,8 @@ public final class MockForwarder: Forwarder {
         var vfs: [MockVF] = []
         for port in config.ports {
             guard case .mock(let parameters) = port.device else { throw MockError.unsupported("port \(port.name) is not a mock device") }
-            var values: [String: String] = [:]
-            for (key, value) in parameters {
-                guard Self.parameters.contains(key) else {
-                    throw MockError.unsupported("port \(port.name): unknown mock parameter '\(key)' (known: \(Self.parameters.joined(separator: ", ")))")
-                }
-                values[key] = value
-            }
+            // The config loader has checked the keys.
+            let values = Dictionary(parameters.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
             let vf = try MockVF(rxPcap: values["rx_pcap"], txPcap: values["tx_pcap"], infiniteRx: values["infinite_rx"] == "1", pool: pool)
             try vf.configure(PortConfiguration(port))
             vfs.append(vf)
