@@ -39,6 +39,4 @@ public struct PacketPool {
         taken.forEach { $0.free() }
         return taken.count
     }
-
-    public func free() { rte_mempool_free(pointer) }
 }

@@ -43,7 +43,7 @@ public final class MockVF {
 
     public let index: Int
     public let pool: MockPool
-    public private(set) var mac: [UInt8]
+    public let mac: [UInt8]
     public private(set) var configuration = PortConfiguration()
     public private(set) var state = State.stopped
     public private(set) var linkUp = true
@@ -202,7 +202,6 @@ public final class MockVF {
         }
     }
 
-    public func setMAC(_ address: [UInt8]) { mac = address }
 
     /// Fault injection: the link goes down or up, with its event.
     public func simulateLink(up: Bool) {
