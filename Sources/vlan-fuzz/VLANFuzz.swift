@@ -5,7 +5,8 @@ import VFDriver
 /// Input: byte 0 picks offload flags, bytes 1-2 a stripped TCI, the rest is the frame.
 /// Checked per input: no crash or out-of-bounds read (each frame sits in an allocation of its
 /// exact size, so AddressSanitizer sees any overread), the payload after the stack is untouched,
-/// and the lane's accounting identity holds with every buffer returned.
+/// the translate-table shortcut decides as the general path does, and the lane's accounting
+/// identity holds with every buffer returned.
 ///
 /// Built with `-sanitize=fuzzer -DFUZZING` libFuzzer drives it; otherwise it replays files.
 enum VLANFuzz {
@@ -38,6 +39,11 @@ enum VLANFuzz {
         defer { buffer.release() }
         let before = ParsedTags(frame: frame.baseAddress!, length: frame.count, strippedTCI: stripped)
         let verdict = plan.decide(buffer, inPort: inPort)
+        // The translate table is a shortcut: the general decision gives the same verdict and bytes.
+        let general = FuzzBuffer(frame, strippedTCI: stripped)
+        defer { general.release() }
+        precondition(plan.decide(general, inPort: inPort, shortcut: false) == verdict, "translate table disagrees")
+        precondition(verdict < 0 || general.bytes == buffer.bytes, "translate table rewrote differently")
         guard verdict >= 0, !before.isMalformed else { return }
         // Bytes after the in-frame stack are never touched; MACs never change.
         let tail = frame.count - TagStack.macBytes - before.inFrame * TagStack.tagBytes

@@ -61,6 +61,25 @@ final class VLANEngineTests: XCTestCase {
 
     func testGoldenWithBothOffloads() { runGolden(stripOnReceive: true, insertOnTransmit: true) }
 
+    /// The per-port translate table is a shortcut for single-tag translate: on every golden frame
+    /// it gives the general path's verdict and bytes, with and without TX insert on the out port.
+    func testTranslateTableDecidesAsTheGeneralPath() {
+        let pool = MockPool(size: 8)
+        for insert in [false, true] {
+            let plan = ForwardingPlan(config: config, insertsTags: Array(repeating: insert, count: config.ports.count))
+            for c in GoldenCases.all {
+                let fast = pool.allocate()!, general = pool.allocate()!
+                c.input.withUnsafeBytes { fast.setFrame($0); general.setFrame($0) }
+                let verdict = plan.decide(fast, inPort: portIndex(c.inPort))
+                XCTAssertEqual(verdict, plan.decide(general, inPort: portIndex(c.inPort), shortcut: false), c.name)
+                if verdict >= 0 { XCTAssertEqual(Offload.wireBytes(fast), Offload.wireBytes(general), c.name) }
+                fast.free()
+                general.free()
+            }
+        }
+        XCTAssertEqual(pool.inUseCount, 0)
+    }
+
     func testParsedTagsOfAStrippedFrameMatchTheInFrameOnes() {
         for c in GoldenCases.all where c.input.count >= 18 && c.input[12] == 0x81 && c.input[13] == 0 {
             let inFrame = c.input.withUnsafeBufferPointer { ParsedTags(frame: $0.baseAddress!, length: $0.count, strippedTCI: nil) }

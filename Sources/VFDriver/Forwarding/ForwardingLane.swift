@@ -19,8 +19,8 @@ public final class ForwardingLane<Port: PacketPort> {
 
     @usableFromInline let ports: UnsafeMutablePointer<Port>
     @usableFromInline let portCount: Int
-    @usableFromInline let rxPorts: UnsafeMutablePointer<UInt16>
-    @usableFromInline let rxQueues: UnsafeMutablePointer<UInt16>
+    /// What this lane polls, each with its cross-connect target resolved once.
+    @usableFromInline let rxPairs: UnsafeMutablePointer<ReceivePair>
     @usableFromInline let rxPairCount: Int
     @usableFromInline let received: UnsafeMutablePointer<Buffer>
     /// Per received frame: its out port, or its drop reason (`ForwardingTables.decide`).
@@ -45,11 +45,10 @@ public final class ForwardingLane<Port: PacketPort> {
         self.ports = .allocate(capacity: portCount)
         self.ports.initialize(from: ports, count: portCount)
         rxPairCount = rxPairs.count
-        rxPorts = .allocate(capacity: max(1, rxPairCount))
-        rxQueues = .allocate(capacity: max(1, rxPairCount))
+        self.rxPairs = .allocate(capacity: max(1, rxPairCount))
         for (i, pair) in rxPairs.enumerated() {
-            rxPorts[i] = UInt16(pair.port)
-            rxQueues[i] = pair.queue
+            (self.rxPairs + i).initialize(to: ReceivePair(port: pair.port, queue: pair.queue,
+                                                          crossConnectTarget: tables.crossConnectTarget(of: pair.port)))
         }
         received = .allocate(capacity: burst)
         verdicts = .allocate(capacity: burst)
@@ -64,8 +63,7 @@ public final class ForwardingLane<Port: PacketPort> {
         counters.deallocate()
         ports.deinitialize(count: portCount)
         ports.deallocate()
-        rxPorts.deallocate()
-        rxQueues.deallocate()
+        rxPairs.deallocate()
         received.deallocate()
         verdicts.deallocate()
         staged.deallocate()
@@ -88,16 +86,15 @@ public final class ForwardingLane<Port: PacketPort> {
     @inlinable
     public func poll() -> Int {
         var total = 0
-        for pair in 0..<rxPairCount {
-            let inPort = Int(rxPorts[pair])
-            let n = ports[inPort].receive(queue: rxQueues[pair], into: received, capacity: burst)
+        for index in 0..<rxPairCount {
+            let pair = rxPairs[index]
+            let n = ports[pair.port].receive(queue: pair.queue, into: received, capacity: burst)
             if n == 0 { continue }
-            total += n
-            let target = tables.crossConnectTarget(of: inPort)
-            if target >= 0 {
-                forwardUnparsed(n, from: inPort, to: target)
+            total &+= n
+            if pair.crossConnectTarget >= 0 {
+                forwardUnparsed(n, from: pair.port, to: pair.crossConnectTarget)
             } else {
-                forwardClassified(n, from: inPort)
+                forwardClassified(n, from: pair.port)
             }
         }
         return total
@@ -147,23 +144,14 @@ public final class ForwardingLane<Port: PacketPort> {
     /// buffer when every frame goes to one port (the common case), else staged per out port.
     @inlinable
     func forwardClassified(_ n: Int, from inPort: Int) {
-        // Locals, not properties: stores into frames could alias them, forcing reloads per frame.
-        let tables = self.tables, received = self.received, verdicts = self.verdicts
-        let classifier = tables.classifiers[inPort]
-        var receivedBytes = 0, rewrittenBytes = 0
-        var common = Int.min, uniform = true
-        // The PMD wrote the mbuf headers but not the frames: start loading frames a few ahead.
-        let ahead = 4
-        for i in 0..<min(ahead, n) { received[i].prefetch() }
-        for i in 0..<n {
-            if i + ahead < n { received[i + ahead].prefetch() }
-            let buffer = received[i]
-            receivedBytes &+= buffer.length
-            let verdict = tables.decide(buffer, classifier: classifier)
-            verdicts[i] = verdict
-            rewrittenBytes &+= buffer.length
-            if i == 0 { common = verdict } else if verdict != common { uniform = false }
+        let classified: ClassifiedBurst
+        if let translation = tables.translations[inPort] {
+            classified = classify(n, from: inPort) { translation.translate($0, length: $1) }
+        } else {
+            classified = classify(n, from: inPort) { _, _ in -1 }
         }
+        let receivedBytes = classified.receivedBytes, rewrittenBytes = classified.rewrittenBytes
+        let common = classified.common, uniform = classified.uniform
         counters.addReceived(port: inPort, packets: n, bytes: receivedBytes)
         if uniform && common >= 0 {
             var bytes = rewrittenBytes
@@ -196,6 +184,37 @@ public final class ForwardingLane<Port: PacketPort> {
         if noRule > 0 { counters.addDrops(port: inPort, reason: .noRule, count: noRule) }
         if mtu > 0 { counters.addDrops(port: inPort, reason: .mtu, count: mtu) }
         for out in 0..<portCount where stagedCount[out] > 0 { flush(out, from: inPort) }
+    }
+
+    /// Decides every frame of the burst into `verdicts`: `hotCase` first (a translate table,
+    /// returning -1 when the frame is not its case), else the general decision.
+    @inlinable @inline(__always)
+    func classify(_ n: Int, from inPort: Int, hotCase: (Buffer, Int) -> Int) -> ClassifiedBurst {
+        // Locals, not properties: stores into frames could alias them, forcing reloads per frame.
+        let tables = self.tables, received = self.received, verdicts = self.verdicts
+        let classifier = tables.classifiers[inPort]
+        var receivedBytes = 0, lengthChange = 0
+        // Every verdict equal exactly when their bitwise AND equals their OR: no branch per frame.
+        var allAnd = -1, allOr = 0
+        // The PMD wrote the mbuf headers but not the frames: start loading frames a few ahead.
+        let ahead = 4
+        for i in 0..<min(ahead, n) { received[i].prefetch() }
+        for i in 0..<n {
+            if i &+ ahead < n { received[i &+ ahead].prefetch() }
+            let buffer = received[i]
+            let length = buffer.length
+            receivedBytes &+= length
+            var verdict = hotCase(buffer, length)
+            if verdict < 0 {
+                verdict = tables.decide(buffer, classifier: classifier)
+                lengthChange &+= buffer.length &- length
+            }
+            verdicts[i] = verdict
+            allAnd &= verdict
+            allOr |= verdict
+        }
+        return ClassifiedBurst(receivedBytes: receivedBytes, rewrittenBytes: receivedBytes &+ lengthChange,
+                               common: allOr, uniform: allAnd == allOr)
     }
 
     /// Sends what is staged for `out`, frames that came in on `inPort`.
@@ -244,5 +263,39 @@ public final class ForwardingLane<Port: PacketPort> {
             }
         }
         return sent
+    }
+}
+
+/// What `classify` learnt about a burst: its bytes before and after rewrite, and whether every
+/// frame got the same verdict (`common`).
+@frozen @usableFromInline
+struct ClassifiedBurst {
+    @usableFromInline let receivedBytes: Int
+    @usableFromInline let rewrittenBytes: Int
+    @usableFromInline let common: Int
+    @usableFromInline let uniform: Bool
+
+    @inlinable
+    init(receivedBytes: Int, rewrittenBytes: Int, common: Int, uniform: Bool) {
+        self.receivedBytes = receivedBytes
+        self.rewrittenBytes = rewrittenBytes
+        self.common = common
+        self.uniform = uniform
+    }
+}
+
+/// One (port, queue) a lane receives from.
+@frozen @usableFromInline
+struct ReceivePair {
+    @usableFromInline let port: Int
+    @usableFromInline let queue: UInt16
+    /// The out port when `port` is a cross-connect (its frames pass unparsed), else -1.
+    @usableFromInline let crossConnectTarget: Int
+
+    @usableFromInline
+    init(port: Int, queue: UInt16, crossConnectTarget: Int) {
+        self.port = port
+        self.queue = queue
+        self.crossConnectTarget = crossConnectTarget
     }
 }

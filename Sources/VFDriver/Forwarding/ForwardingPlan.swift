@@ -21,23 +21,36 @@ public final class ForwardingPlan {
             (inserts + port).initialize(to: insertsTags?[port] ?? false)
             (strips + port).initialize(to: stripsTags?[port] ?? false)
         }
-        tables = ForwardingTables(portCount: portCount, classifiers: classifiers, actions: actions, mtus: mtus,
-                                  insertsTags: inserts, stripsTags: strips)
+        let translations = UnsafeMutablePointer<TranslateTable?>.allocate(capacity: portCount)
+        for port in 0..<portCount {
+            (translations + port).initialize(to: TranslateTable(classifier: classifiers[port], actions: actions, mtus: mtus,
+                                                                insertsTags: inserts))
+        }
+        tables = ForwardingTables(portCount: portCount, classifiers: classifiers, translations: translations, actions: actions,
+                                  mtus: mtus, insertsTags: inserts, stripsTags: strips)
     }
 
     deinit {
-        for port in 0..<portCount { tables.classifiers[port].deallocate() }
+        for port in 0..<portCount {
+            tables.classifiers[port].deallocate()
+            tables.translations[port]?.deallocate()
+        }
         tables.classifiers.deallocate()
+        tables.translations.deallocate()
         tables.actions.deallocate()
         tables.mtus.deallocate()
         tables.insertsTags.deallocate()
         tables.stripsTags.deallocate()
     }
 
-    /// See `ForwardingTables.decide`.
+    /// See `ForwardingTables.decide`; the port's `TranslateTable` is tried first unless
+    /// `shortcut` is false (tests check that both ways decide alike).
     @inlinable
-    public func decide<B: PacketBuffer>(_ buffer: B, inPort: Int) -> Int {
-        tables.decide(buffer, classifier: tables.classifiers[inPort])
+    public func decide<B: PacketBuffer>(_ buffer: B, inPort: Int, shortcut: Bool = true) -> Int {
+        if shortcut, let translated = tables.translations[inPort]?.translate(buffer, length: buffer.length), translated >= 0 {
+            return translated
+        }
+        return tables.decide(buffer, classifier: tables.classifiers[inPort])
     }
 }
 
@@ -47,6 +60,8 @@ public final class ForwardingPlan {
 public struct ForwardingTables {
     public let portCount: Int
     @usableFromInline let classifiers: UnsafeMutablePointer<PortClassifier>
+    /// Per port: its single-tag translations, when it has any (the hot case, decided in one load).
+    @usableFromInline let translations: UnsafeMutablePointer<TranslateTable?>
     @usableFromInline let actions: UnsafeMutablePointer<VLANAction>
     @usableFromInline let mtus: UnsafeMutablePointer<Int>
     /// Per port: TX VLAN insert is on, so a single output tag can be left to the NIC.
@@ -54,10 +69,11 @@ public struct ForwardingTables {
     /// Per port: RX VLAN strip is on, so a received tag may be in the mbuf, not the frame.
     @usableFromInline let stripsTags: UnsafeMutablePointer<Bool>
 
-    init(portCount: Int, classifiers: UnsafeMutablePointer<PortClassifier>, actions: UnsafeMutablePointer<VLANAction>,
+    init(portCount: Int, classifiers: UnsafeMutablePointer<PortClassifier>, translations: UnsafeMutablePointer<TranslateTable?>, actions: UnsafeMutablePointer<VLANAction>,
          mtus: UnsafeMutablePointer<Int>, insertsTags: UnsafeMutablePointer<Bool>, stripsTags: UnsafeMutablePointer<Bool>) {
         self.portCount = portCount
         self.classifiers = classifiers
+        self.translations = translations
         self.actions = actions
         self.mtus = mtus
         self.insertsTags = insertsTags
@@ -67,11 +83,10 @@ public struct ForwardingTables {
     /// Classifies and rewrites one frame: returns its out port (>= 0), or the negated
     /// `DropReason.rawValue + 1` (< 0). The buffer is not freed here. `classifier` is the
     /// receiving port's, read once per burst by the caller: stores into frames could alias the
-    /// tables, so the compiler would otherwise reload it for every frame.
+    /// tables, so the compiler would otherwise reload it for every frame. The port's
+    /// `TranslateTable`, if it has one, is a shortcut for some frames, not a prerequisite.
     @inlinable @inline(__always)
     public func decide<B: PacketBuffer>(_ buffer: B, classifier: PortClassifier) -> Int {
-        let translated = translateSingleTag(buffer, classifier: classifier)
-        if translated != Self.notTranslated { return translated }
         let stripped = buffer.strippedTCI
         let tags = ParsedTags(frame: buffer.data, length: buffer.length, strippedTCI: stripped)
         if tags.isMalformed { return Self.drop(.malformed) }
@@ -93,34 +108,6 @@ public struct ForwardingTables {
             done = true
         }
         return done ? out : Self.drop(.malformed)
-    }
-
-    @inlinable @inline(__always)
-    static var notTranslated: Int { Int.min }
-
-    /// The hot case on its own: one in-frame 0x8100 tag (no offload metadata) whose rule writes
-    /// one tag in software, the Neutron translate. One 32-bit load reads TPID and TCI; only the
-    /// TCI is written. Anything else returns `notTranslated` for the general path.
-    @inlinable @inline(__always)
-    func translateSingleTag<B: PacketBuffer>(_ buffer: B, classifier: PortClassifier) -> Int {
-        guard let single = classifier.single else { return Self.notTranslated }
-        let length = buffer.length
-        let frame = buffer.data
-        guard length >= TagStack.macBytes + TagStack.tagBytes + 2, buffer.strippedTCI == nil else { return Self.notTranslated }
-        let tag = UInt32(bigEndian: UnsafeRawPointer(frame + TagStack.macBytes).loadUnaligned(as: UInt32.self))
-        let tci = UInt16(truncatingIfNeeded: tag)
-        let vid = tci & 0x0fff
-        // VID 0 (priority tag), 4095 (malformed) and a second tag take the general path.
-        guard tag >> 16 == UInt32(TagStack.customerTPID), vid != 0, vid != TagStack.reservedVID,
-              !TagStack.isTPID(TagStack.loadBigEndian16(frame + TagStack.macBytes + TagStack.tagBytes)) else { return Self.notTranslated }
-        let index = single[Int(vid)]
-        guard index >= 0 else { return Self.notTranslated }
-        let action = actions[Int(index)]
-        let out = Int(action.outPort)
-        guard action.rewrites, action.outCount == 1, !insertsTags[out] else { return Self.notTranslated }
-        if length - TagStack.macBytes - TagStack.tagBytes - 2 > mtus[out] { return Self.drop(.mtu) }
-        TagStack.storeBigEndian16(TagRewrite.priority(tci) | action.outerVID, frame + TagStack.macBytes + 2)
-        return out
     }
 
     @inlinable @inline(__always)
