@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 mode=${1:-crossconnect}
 rounds=${2:-5}
 seconds=${3:-5}
-core=${BENCH_CORE:-1}          # the forwarding core of every program
+core=${BENCH_CORE:-1}          # the forwarding core of every program; core 0 is their main lcore
 swift build -c release --product vf-fwd >/dev/null
 swift build -c release --product vf-bench >/dev/null
 work=$(mktemp -d)
@@ -36,10 +36,10 @@ ours() {
     case "$mode" in
         crossconnect)
             .build/release/vf-fwd run --config benchmarks/null-crossconnect.yaml --duration "$seconds" \
-                --stats-interval 1 -- -l "$core" "${eal[@]}" --file-prefix "bench-vf-$$" | interval_mpps ;;
+                --stats-interval 1 -- -l "0,$core" "${eal[@]}" --file-prefix "bench-vf-$$" | interval_mpps ;;
         translate)
             .build/release/vf-bench benchmarks/null-translate.yaml "$seconds" "$frame" \
-                -- -l "$core" "${eal[@]}" --file-prefix "bench-vf-$$" | tee -a "$work/cycles" | awk '{print $1}' ;;
+                -- -l "0,$core" "${eal[@]}" --file-prefix "bench-vf-$$" | tee -a "$work/cycles" | awk '{print $1}' ;;
         mock)
             taskset -c "$core" .build/release/vf-fwd run --config benchmarks/mock-translate.yaml --duration "$seconds" \
                 --stats-interval 1 | interval_mpps ;;

@@ -64,16 +64,21 @@ public final class DPDKForwarder: Forwarder {
         }
         plan = ForwardingPlan(config: config, insertsTags: ports.map(\.insertsTags), stripsTags: ports.map(\.stripsTags))
 
+        // With more than one lcore the main lcore only controls (timers, stats, PF resets), as in
+        // dpdk-testpmd, VPP and OVS: printing stats can stall a core longer than an RX ring lasts at
+        // line rate (1024 descriptors: 69 us at 14.88 Mpps). Lanes run on the other lcores. With
+        // one lcore, it forwards and does the control work between bursts.
+        let forwardingLcores = lcores.count > 1 ? Array(lcores.dropFirst()) : lcores
         // Each lane needs a TX queue of its own on every port.
         let rxPairs = config.receiveQueues
-        let laneCount = max(1, min(lcores.count, config.ports.map(\.txQueues).min() ?? 1, rxPairs.count))
+        let laneCount = max(1, min(forwardingLcores.count, config.ports.map(\.txQueues).min() ?? 1, rxPairs.count))
         var lanes: [ForwardingLane<EthPort>] = []
         for lane in 0..<laneCount {
             let mine = rxPairs.enumerated().filter { $0.offset % laneCount == lane }.map(\.element)
             lanes.append(ForwardingLane(plan: plan, ports: ports, rxPairs: mine, txQueue: UInt16(lane), burst: config.burst))
         }
         self.lanes = lanes
-        laneLcores = Array(lcores.prefix(laneCount))
+        laneLcores = Array(forwardingLcores.prefix(laneCount))
     }
 
     /// Starts the ports. Promiscuous mode is asked for where the device allows it: a VF's PF
@@ -85,29 +90,38 @@ public final class DPDKForwarder: Forwarder {
         }
     }
 
-    /// Forwards on every lane until `shouldStop` becomes true. Lane 0 runs on the calling (main)
-    /// lcore and calls `tick` between bursts (at most every 64 polls), which may request the stop.
-    /// A PF reset pauses every lane while the port is reset, reconfigured and restarted.
+    /// Forwards on every lane until `shouldStop` becomes true, calling `tick` on the main lcore
+    /// (every millisecond, or between bursts when the main lcore forwards too); `tick` may request
+    /// the stop. A PF reset pauses every lane while the port is reset, reconfigured and restarted.
     public func run(shouldStop: UnsafeAtomic<Bool>, tick: () -> Void) {
         let pause = UnsafeAtomic<Bool>.create(false)
         defer { pause.destroy() }
+        let main = rte_get_main_lcore()
+        func control() {
+            if resetPending { pause.store(true, ordering: .relaxed) }
+            tick()
+            if shouldStop.load(ordering: .relaxed) { pause.store(true, ordering: .relaxed) }
+        }
         while !shouldStop.load(ordering: .relaxed) {
             pause.store(false, ordering: .relaxed)
             var contexts: [LaneContext] = []
-            for (index, lcore) in laneLcores.enumerated().dropFirst() {
-                let context = LaneContext(lane: lanes[index], pause: pause)
+            for (lane, lcore) in zip(lanes, laneLcores) where lcore != main {
+                let context = LaneContext(lane: lane, pause: pause)
                 contexts.append(context)
                 rte_eal_remote_launch({ raw in
                     Unmanaged<LaneContext>.fromOpaque(raw!).takeUnretainedValue().run()
                     return 0
                 }, Unmanaged.passUnretained(context).toOpaque(), lcore)
             }
-            lanes[0].run(until: pause) {
-                if resetPending { pause.store(true, ordering: .relaxed) }
-                tick()
-                if shouldStop.load(ordering: .relaxed) { pause.store(true, ordering: .relaxed) }
+            if laneLcores[0] == main {
+                lanes[0].run(until: pause, tick: control)
+            } else {
+                while !pause.load(ordering: .relaxed) {
+                    control()
+                    usleep(1000)
+                }
             }
-            for lcore in laneLcores.dropFirst() { rte_eal_wait_lcore(lcore) }
+            for lcore in laneLcores where lcore != main { rte_eal_wait_lcore(lcore) }
             withExtendedLifetime(contexts) {}
             recoverFromResets()
         }
