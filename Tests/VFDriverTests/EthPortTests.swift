@@ -4,33 +4,11 @@ import MallocInterposerSwift
 import VFDriver
 import XCTest
 
-/// The library on real DPDK ports in this process: one EAL for the whole test run (it
-/// initialises once per process), `net_ring` vdevs whose TX loops back into their own RX.
+/// The library on real DPDK ports in this process: `net_ring` vdevs whose TX loops back into
+/// their own RX, on the test run's one EAL (`TestEAL`).
 final class EthPortTests: XCTestCase {
-    static let pool: PacketPool = {
-        do {
-            try EAL.initialize(arguments: ["-l", "0", "--no-huge", "-m", "256", "--no-pci", "--log-level=3",
-                                           "--file-prefix=vfdriver-tests-\(getpid())", "--vdev", "net_ring0", "--vdev", "net_ring1"])
-            return try PacketPool(name: "tests", count: 4096, cacheSize: 0, socket: 0)
-        } catch {
-            fatalError("EAL for tests: \(error)")
-        }
-    }()
-    static let ports: [EthPort] = {
-        let pool = EthPortTests.pool  // initialises the EAL, which creates the vdevs
-        var c = PortConfiguration()
-        c.rxDescriptors = 512
-        c.txDescriptors = 512
-        do {
-            let ports = try ["net_ring0", "net_ring1"].map { name in
-                try EthPort(id: EthPort.find(DeviceString(name)!), configuration: c, pool: pool)
-            }
-            try ports.forEach { try $0.start() }
-            return ports
-        } catch {
-            fatalError("net_ring ports: \(error)")
-        }
-    }()
+    static var pool: PacketPool { TestEAL.pool }
+    static var ports: [EthPort] { TestEAL.ringPorts }
 
     /// Puts `frames` on `port`'s wire: transmitted on a ring port, they come back on its RX.
     func inject(_ frames: [[UInt8]], into port: EthPort) {

@@ -20,6 +20,7 @@ public final class DPDKForwarder: Forwarder {
     public private(set) var resets: [Int]
     private var deviceCounters: [DeviceCounters]?
     private var closed = false
+    private static let instances = ManagedAtomic<Int>(0)
 
     /// The EAL arguments for `config`: its `eal:` list (or `override`), each device once, and a
     /// per-process `--file-prefix` unless the user chose one, so concurrent runs never collide.
@@ -47,7 +48,8 @@ public final class DPDKForwarder: Forwarder {
         let buffers = rxDescriptors + txDescriptors + lcores.count * (config.ports.count + 1) * config.burst + lcores.count * 512 + 1024
         // One segment holds the largest frame: MTU, Ethernet header, two tags, CRC.
         let dataRoom = max(Int(VF_MBUF_DEFAULT_BUF_SIZE), Int(VF_PKTMBUF_HEADROOM) + largestMTU + 14 + 8 + 4)
-        pool = try PacketPool(name: "vf-fwd", count: buffers, dataRoom: dataRoom, socket: Int32(rte_socket_id()))
+        // A process may run several forwarders, one after another or side by side.
+        pool = try PacketPool(name: "vf-fwd-\(Self.instances.wrappingIncrementThenLoad(ordering: .relaxed))", count: buffers, dataRoom: dataRoom, socket: Int32(rte_socket_id()))
 
         configurations = config.ports.map(PortConfiguration.init)
         var ports: [EthPort] = []
@@ -133,26 +135,40 @@ public final class DPDKForwarder: Forwarder {
         return 0
     }
 
-    deinit { resetRequested.deallocate() }
+    /// Resets `port` as a PF reset would: at the next control step the lanes pause and the port is
+    /// stopped, reset, set up again and restarted. For a port that must be re-initialised for
+    /// another reason than the event (the library's users' own recovery; tests).
+    public func requestReset(port: Int) {
+        UnsafeAtomic<Bool>(at: resetRequested + port).store(true, ordering: .releasing)
+    }
+
+    /// Closes the ports if `shutdown` was not called, then returns the pool's memory to the EAL.
+    deinit {
+        try? shutdown()
+        rte_mempool_free(pool.pointer)
+        resetRequested.deallocate()
+    }
 
     var resetPending: Bool {
         (0..<ports.count).contains { UnsafeAtomic<Bool>(at: resetRequested + $0).load(ordering: .acquiring) }
     }
 
     /// What ixgbevf requires after RTE_ETH_EVENT_INTR_RESET: stop, `rte_eth_dev_reset`,
-    /// configure and set up the queues again, start. Lanes are paused meanwhile.
+    /// configure and set up the queues again, start. Lanes are paused meanwhile. A PMD without a
+    /// reset operation (virtual devices) is re-initialised by the stop, configure and start alone.
     func recoverFromResets() {
         for (i, port) in ports.enumerated() where UnsafeAtomic<Bool>(at: resetRequested + i).exchange(false, ordering: .acquiring) {
             _ = rte_eth_dev_stop(port.id)
             do {
-                try check(rte_eth_dev_reset(port.id), "resetting port \(port.id)")
+                let reset = rte_eth_dev_reset(port.id)
+                if reset != -ENOTSUP { try check(reset, "resetting port \(port.id)") }
                 _ = try EthPort(id: port.id, configuration: configurations[i], pool: pool)
                 try port.start()
                 try? port.enablePromiscuous()
                 resets[i] += 1
             } catch {
                 // The port stays down; its frames are not received, so nothing is lost unaccounted.
-                print("vf-fwd: port \(port.id) did not come back after a PF reset: \(error)")
+                fputs("vf-fwd: port \(port.id) did not come back after a PF reset: \(error)\n", stderr)
             }
         }
     }

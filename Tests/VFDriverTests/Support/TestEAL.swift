@@ -1,0 +1,32 @@
+import Foundation
+import VFDriver
+
+/// One EAL for the whole test run (it initialises once per process; ports are global), with two
+/// `net_ring` vdevs whose TX loops back into their own RX. DPDK tests run serialized on it.
+enum TestEAL {
+    static let pool: PacketPool = {
+        do {
+            try EAL.initialize(arguments: ["-l", "0", "--no-huge", "-m", "256", "--no-pci", "--log-level=3",
+                                           "--file-prefix=vfdriver-tests-\(getpid())", "--vdev", "net_ring0", "--vdev", "net_ring1"])
+            return try PacketPool(name: "tests", count: 4096, cacheSize: 0, socket: 0)
+        } catch {
+            fatalError("EAL for tests: \(error)")
+        }
+    }()
+
+    static let ringPorts: [EthPort] = {
+        let pool = TestEAL.pool  // initialises the EAL, which creates the vdevs
+        var c = PortConfiguration()
+        c.rxDescriptors = 512
+        c.txDescriptors = 512
+        do {
+            let ports = try ["net_ring0", "net_ring1"].map { name in
+                try EthPort(id: EthPort.find(DeviceString(name)!), configuration: c, pool: pool)
+            }
+            try ports.forEach { try $0.start() }
+            return ports
+        } catch {
+            fatalError("net_ring ports: \(error)")
+        }
+    }()
+}
