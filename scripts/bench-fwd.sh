@@ -6,6 +6,11 @@
 # translate:    vf-bench (the vf-fwd engine, pool prefilled with VLAN 100 frames), VLAN
 #               translate both ways, against dpdk-testpmd --forward-mode=macswap
 # mock:         `vf-fwd run` on mock ports (64-byte frames, infinite_rx, translate); no peer
+#
+# Every program reports the rate of each one-second interval after a one-second warm-up (as
+# testpmd's Tx-pps). A run counts as the median of its intervals and, since interference from
+# other tenants of this machine only ever slows a run down, also as its best interval (the
+# reasoning of Python's timeit). Both are summarised as medians over the rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-crossconnect}
@@ -20,41 +25,47 @@ eal=(--no-huge -m 1024 --no-pci --log-level=3)
 # 64-byte frame (without CRC) with one 802.1Q tag, VID 100, PCP 3.
 frame=0200000000020200000000018100606408$(printf '00%.0s' $(seq 47))
 
-# Like testpmd's Tx-pps: the rate of each one-second interval, the first one (warm-up) left out,
-# and their median.
-interval_mpps() {
+# Reads interval rates in Mpps, one per line; prints "<median> <best>".
+summarise() {
     python3 -c '
-import re, sys, statistics
+import statistics, sys
+rates = [float(x) for x in sys.stdin.read().split()]
+print("%.3f %.3f" % ((statistics.median(rates), max(rates)) if rates else (0, 0)))'
+}
+# vf-fwd's --stats-interval lines: "[t s] port rx N tx N drop N | ...".
+vf_fwd_intervals() {
+    python3 -c '
+import re, sys
 points = []
 for line in sys.stdin:
     m = re.match(r"\[([\d.]+) s\] (.*)", line)
     if m: points.append((float(m[1]), sum(int(x) for x in re.findall(r" tx (\d+)", m[2]))))
-rates = [(b[1] - a[1]) / (b[0] - a[0]) for a, b in zip(points, points[1:])]
-print("%.3f" % (statistics.median(rates) / 1e6 if rates else 0))'
+for a, b in zip(points, points[1:]): print((b[1] - a[1]) / (b[0] - a[0]) / 1e6)'
 }
 ours() {
     case "$mode" in
         crossconnect)
             .build/release/vf-fwd run --config benchmarks/null-crossconnect.yaml --duration "$seconds" \
-                --stats-interval 1 -- -l "0,$core" "${eal[@]}" --file-prefix "bench-vf-$$" | interval_mpps ;;
+                --stats-interval 1 -- -l "0,$core" "${eal[@]}" --file-prefix "bench-vf-$$" | vf_fwd_intervals ;;
         translate)
-            .build/release/vf-bench benchmarks/null-translate.yaml "$seconds" "$frame" \
-                -- -l "0,$core" "${eal[@]}" --file-prefix "bench-vf-$$" | tee -a "$work/cycles" | awk '{print $1}' ;;
+            out=$(.build/release/vf-bench benchmarks/null-translate.yaml "$seconds" "$frame" \
+                -- -l "0,$core" "${eal[@]}" --file-prefix "bench-vf-$$")
+            echo "$out" | head -n 1 | awk '{print $3}' >> "$work/cycles"
+            echo "$out" | sed -n 's/^intervals: //p' | tr ' ' '\n' ;;
         mock)
             taskset -c "$core" .build/release/vf-fwd run --config benchmarks/mock-translate.yaml --duration "$seconds" \
-                --stats-interval 1 | interval_mpps ;;
-    esac
+                --stats-interval 1 | vf_fwd_intervals ;;
+    esac | summarise
 }
 theirs() {
     # testpmd's main lcore 0 only prints stats; forwarding runs on $core. The first period is warm-up.
     { timeout -s INT $((seconds + 3)) dpdk-testpmd -l "0,$core" "${eal[@]}" --file-prefix "bench-tp-$$" \
         --vdev net_null0 --vdev net_null1 -- --forward-mode="$1" --nb-cores=1 --total-num-mbufs=16384 \
         --stats-period 1 --auto-start 2>/dev/null || true; } | python3 -c '
-import re, sys, statistics
+import re, sys
 tx = [int(m.group(1)) for m in (re.search(r"Tx-pps:\s+(\d+)", l) for l in sys.stdin) if m]
 pairs = [tx[i] + tx[i + 1] for i in range(0, len(tx) - 1, 2)]
-busy = [p for p in pairs if p > 0][1:]
-print("%.3f" % (statistics.median(busy) / 1e6 if busy else 0))'
+for p in [p for p in pairs if p > 0][1:]: print(p / 1e6)' | summarise
 }
 
 case "$mode" in
@@ -64,25 +75,28 @@ case "$mode" in
     *) echo "usage: $0 [crossconnect|translate|mock] [ROUNDS] [SECONDS]" >&2; exit 2 ;;
 esac
 # The second program of a pair tends to run faster here, so the order alternates per round.
-a_runs=(); b_runs=()
+: > "$work/ours"; : > "$work/theirs"
 for r in $(seq "$rounds"); do
     if [ -z "$peer" ]; then
-        a=$(ours); a_runs+=("$a")
-        echo "round $r: ours $a Mpps"
+        a=$(ours); echo "$a" >> "$work/ours"
+        echo "round $r: ours ${a% *} Mpps (best second ${a#* })"
         continue
     fi
     if [ $((r % 2)) = 1 ]; then a=$(ours); b=$(theirs "$peer"); else b=$(theirs "$peer"); a=$(ours); fi
-    a_runs+=("$a"); b_runs+=("$b")
-    echo "round $r: ours $a Mpps   dpdk-testpmd($peer) $b Mpps"
+    echo "$a" >> "$work/ours"; echo "$b" >> "$work/theirs"
+    echo "round $r: ours ${a% *} Mpps (best second ${a#* })   dpdk-testpmd($peer) ${b% *} Mpps (best second ${b#* })"
 done
-[ -f "$work/cycles" ] && echo "vf-bench cycles/packet per round: $(awk '{printf "%s ", $3}' "$work/cycles")"
-python3 - "$mode" "${a_runs[*]}" "${b_runs[*]:-}" <<'PY'
+[ -s "$work/cycles" ] && echo "vf-bench cycles/packet per round: $(tr '\n' ' ' < "$work/cycles")"
+python3 - "$mode" "$work/ours" "$work/theirs" <<'PY'
 import statistics, sys
-mode, ours = sys.argv[1], [float(x) for x in sys.argv[2].split()]
-a = statistics.median(ours)
-if len(sys.argv) > 3 and sys.argv[3].strip():
-    b = statistics.median(float(x) for x in sys.argv[3].split())
-    print(f"{mode}: median ours {a:.2f} Mpps, dpdk-testpmd {b:.2f} Mpps, ratio {a / b:.3f}")
-else:
-    print(f"{mode}: median ours {a:.2f} Mpps")
+mode = sys.argv[1]
+def runs(path): return [tuple(map(float, line.split())) for line in open(path) if line.strip()]
+ours, theirs = runs(sys.argv[2]), runs(sys.argv[3])
+for i, what in enumerate(["median second", "best second"]):
+    a = statistics.median(r[i] for r in ours)
+    if theirs:
+        b = statistics.median(r[i] for r in theirs)
+        print(f"{mode}, {what} per run, median of runs: ours {a:.2f} Mpps, dpdk-testpmd {b:.2f} Mpps, ratio {a / b:.3f}")
+    else:
+        print(f"{mode}, {what} per run, median of runs: ours {a:.2f} Mpps")
 PY

@@ -6,7 +6,8 @@ import VFDriver
 // every received frame is that frame as the last rewrite left it, and prints the rate after a
 // one-second warm-up.
 //   vf-bench CONFIG SECONDS FRAME-HEX [-- EAL-ARGS]
-// Prints: "<Mpps> Mpps, <cycles> cycles/packet, <drops> dropped".
+// Prints: "<Mpps> Mpps, <cycles> cycles/packet, <drops> dropped", then the rate of every
+// one-second interval after the warm-up: "intervals: <Mpps> <Mpps> ...".
 
 let split = CommandLine.arguments.firstIndex(of: "--") ?? CommandLine.arguments.endIndex
 let own = Array(CommandLine.arguments[1..<split])
@@ -30,17 +31,24 @@ let stop = UnsafeAtomic<Bool>.create(false)
 let hz = Double(EAL.tscHz)
 let warmUpEnd = rdtsc() + UInt64(hz)
 let deadline = warmUpEnd + UInt64(max(seconds - 1, 1) * hz)
-var startTSC: UInt64 = 0, startSent: UInt64 = 0
+// TSC and packets sent at the end of the warm-up and of every second after it.
+var marks: [(tsc: UInt64, sent: UInt64)] = []
+marks.reserveCapacity(Int(seconds) + 2)
 func sentSoFar() -> UInt64 { forwarder.counters.reduce(0) { $0 + $1.txPackets } }
 forwarder.run(shouldStop: stop) {
     let now = rdtsc()
-    if startTSC == 0 && now >= warmUpEnd { (startTSC, startSent) = (now, sentSoFar()) }
+    if now >= warmUpEnd + UInt64(Double(marks.count) * hz) { marks.append((now, sentSoFar())) }
     if now >= deadline { stop.store(true, ordering: .relaxed) }
 }
-let cycles = Double(rdtsc() - startTSC)
-let sent = sentSoFar() - startSent
+marks.append((rdtsc(), sentSoFar()))
 try forwarder.shutdown()
+let cycles = Double(marks.last!.tsc - marks[0].tsc)
+let sent = marks.last!.sent - marks[0].sent
 let dropped = forwarder.counters.reduce(0) { $0 + $1.dropped }
 print(String(format: "%.3f Mpps, %.1f cycles/packet, %llu dropped", Double(sent) / (cycles / hz) / 1e6,
              cycles * Double(forwarder.lanes.count) / Double(max(sent, 1)), dropped))
+let intervals = zip(marks, marks.dropFirst()).filter { $1.tsc - $0.tsc > UInt64(hz / 2) }.map {
+    String(format: "%.3f", Double($1.sent - $0.sent) / (Double($1.tsc - $0.tsc) / hz) / 1e6)
+}
+print("intervals: " + intervals.joined(separator: " "))
 EAL.cleanup()
