@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Forwarding rates, one forwarding core each, alternating runs, medians and ratios.
 #   scripts/bench-fwd.sh [crossconnect|translate|mock] [ROUNDS] [SECONDS]
+#   BENCH_MEMORY=huge scripts/bench-fwd.sh ...   hugepages (scripts/hugepages.sh reserve) instead
+#                                                of --no-huge; see "mbuf pool layout" in README
 # crossconnect: `vf-fwd run`, two net_null ports, `vlan: any` both ways
 #               against dpdk-testpmd --forward-mode=io on the same vdevs
 # translate:    vf-bench (the vf-fwd engine, pool prefilled with VLAN 100 frames), VLAN
@@ -21,7 +23,11 @@ swift build -c release --product vf-fwd >/dev/null
 swift build -c release --product vf-bench >/dev/null
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-eal=(--no-huge -m 1024 --no-pci --log-level=3)
+if [ "${BENCH_MEMORY:-no-huge}" = huge ]; then
+    eal=(-m 1024 --huge-unlink --no-pci --log-level=3)
+else
+    eal=(--no-huge -m 1024 --no-pci --log-level=3)
+fi
 # 64-byte frame (without CRC) with one 802.1Q tag, VID 100, PCP 3.
 frame=0200000000020200000000018100606408$(printf '00%.0s' $(seq 47))
 

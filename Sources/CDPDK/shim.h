@@ -16,6 +16,7 @@
 #include <rte_prefetch.h>
 #include <rte_mempool.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_pool_ops.h>
 #include <rte_ethdev.h>
 #include <rte_ether.h>
 #include <rte_version.h>
@@ -104,5 +105,7 @@ static const uint64_t VF_MBUF_F_RX_VLAN_STRIPPED = RTE_MBUF_F_RX_VLAN_STRIPPED;
 static const uint64_t VF_MBUF_F_TX_VLAN = RTE_MBUF_F_TX_VLAN;
 static const uint16_t VF_PKTMBUF_HEADROOM = RTE_PKTMBUF_HEADROOM;
 static const uint16_t VF_MBUF_DEFAULT_BUF_SIZE = RTE_MBUF_DEFAULT_BUF_SIZE;
+/* struct rte_mbuf is 64-byte aligned, so Swift sees it only as an opaque pointer. */
+static const uint32_t VF_MBUF_STRUCT_SIZE = sizeof(struct rte_mbuf);
 
 #endif

@@ -8,13 +8,42 @@ public struct PacketPool {
 
     /// `count` buffers of `dataRoom` bytes after RTE_PKTMBUF_HEADROOM, on NUMA `socket`.
     public init(name: String, count: Int, cacheSize: Int = 256, dataRoom: Int = Int(VF_MBUF_DEFAULT_BUF_SIZE), socket: Int32) throws(DPDKError) {
-        let cache = min(cacheSize, Int(RTE_MEMPOOL_CACHE_MAX_SIZE), count / 2)
-        guard let pool = rte_pktmbuf_pool_create(name, UInt32(count), UInt32(cache), 0, UInt16(dataRoom), socket) else {
+        let cache = UInt32(min(cacheSize, Int(RTE_MEMPOOL_CACHE_MAX_SIZE), count / 2))
+        let created = Self.packsAcrossPages
+            ? Self.createPacked(name: name, count: UInt32(count), cache: cache, dataRoom: UInt16(dataRoom), socket: socket)
+            : rte_pktmbuf_pool_create(name, UInt32(count), cache, 0, UInt16(dataRoom), socket)
+        guard let pool = created else {
             throw DPDKError.fromErrno("creating mbuf pool '\(name)' of \(count) buffers",
                                       advice: "give the EAL more memory (-m, or reserve hugepages with scripts/hugepages.sh)")
         }
         pointer = pool
         size = count
+    }
+
+    /// Without hugepages the mempool keeps every mbuf inside one 4 KiB page, so each sits alone
+    /// at the same page offset: all mbuf headers fall in the same two L1 sets (12 ways each), and
+    /// a burst of 32 evicts itself on every pass (measured: net_null forwarding 40% faster packed).
+    /// When IO addresses are virtual ones, a VA-contiguous object is IOVA-contiguous across pages
+    /// too, so the pool may pack objects back to back; with hugepages the pages are large enough.
+    static var packsAcrossPages: Bool { rte_eal_iova_mode() == RTE_IOVA_VA && rte_eal_has_hugepages() == 0 }
+
+    /// `rte_pktmbuf_pool_create` with RTE_MEMPOOL_F_NO_IOVA_CONTIG: the same steps, objects packed.
+    static func createPacked(name: String, count: UInt32, cache: UInt32, dataRoom: UInt16, socket: Int32) -> OpaquePointer? {
+        var layout = rte_pktmbuf_pool_private(mbuf_data_room_size: dataRoom, mbuf_priv_size: 0, flags: 0)
+        guard let pool = rte_mempool_create_empty(name, count, VF_MBUF_STRUCT_SIZE + UInt32(dataRoom), cache,
+                                                  UInt32(MemoryLayout<rte_pktmbuf_pool_private>.size), socket,
+                                                  UInt32(RTE_MEMPOOL_F_NO_IOVA_CONTIG)) else { return nil }
+        guard rte_mempool_set_ops_byname(pool, rte_mbuf_best_mempool_ops(), nil) == 0 else {
+            rte_mempool_free(pool)
+            return nil
+        }
+        rte_pktmbuf_pool_init(pool, &layout)
+        guard rte_mempool_populate_default(pool) >= 0 else {
+            rte_mempool_free(pool)
+            return nil
+        }
+        rte_mempool_obj_iter(pool, rte_pktmbuf_init, nil)
+        return pool
     }
 
     /// Buffers currently in the pool, per-lcore caches included.
