@@ -14,6 +14,7 @@
 #include <rte_cycles.h>
 #include <rte_pause.h>
 #include <rte_prefetch.h>
+#include <rte_malloc.h>
 #include <rte_mempool.h>
 #include <rte_mbuf.h>
 #include <rte_mbuf_pool_ops.h>
@@ -32,6 +33,9 @@ static inline void vf_pause(void) { rte_pause(); }
 
 /* ---- mbuf (struct rte_mbuf, rte_mbuf_core.h) ---- */
 static inline uint8_t *vf_mbuf_data(struct rte_mbuf *m) { return rte_pktmbuf_mtod(m, uint8_t *); }
+/* The IO address a NIC would DMA the buffer to, and the virtual one it stands for. */
+static inline uint64_t vf_mbuf_buf_iova(const struct rte_mbuf *m) { return m->buf_iova; }
+static inline uintptr_t vf_mbuf_buf_addr(const struct rte_mbuf *m) { return (uintptr_t)m->buf_addr; }
 static inline uint32_t vf_mbuf_pkt_len(const struct rte_mbuf *m) { return m->pkt_len; }
 static inline uint64_t vf_mbuf_ol_flags(const struct rte_mbuf *m) { return m->ol_flags; }
 static inline uint16_t vf_mbuf_vlan_tci(const struct rte_mbuf *m) { return m->vlan_tci; }

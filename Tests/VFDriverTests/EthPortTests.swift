@@ -122,6 +122,19 @@ final class EthPortTests: XCTestCase {
         _ = drain(ports[0]) + drain(ports[1])
     }
 
+    /// Without hugepages the pool packs mbufs across 4 KiB pages, so a burst's headers spread over
+    /// the L1 sets instead of sharing two; IO addresses stay exact (IOVA as VA).
+    func testPoolWithoutHugepagesPacksMbufsAcrossPages() {
+        let buffers = (0..<64).compactMap { _ in Self.pool.allocate() }
+        defer { buffers.forEach { $0.free() } }
+        XCTAssertEqual(buffers.count, 64)
+        let sets = Set(buffers.map { UInt(bitPattern: Int(bitPattern: UnsafeRawPointer($0.pointer))) >> 6 & 63 })
+        XCTAssertGreaterThan(sets.count, 32, "mbuf headers crowd into \(sets.count) of 64 L1 sets")
+        for buffer in buffers {
+            XCTAssertEqual(vf_mbuf_buf_iova(buffer.pointer), UInt64(vf_mbuf_buf_addr(buffer.pointer)))
+        }
+    }
+
     func testPortFacts() {
         let port = Self.ports[0]
         XCTAssertEqual(port.driverName, "net_ring")
