@@ -8,11 +8,15 @@ import VFDriver
 //   vf-bench CONFIG SECONDS FRAME-HEX [-- EAL-ARGS]
 // Prints: "<Mpps> Mpps, <cycles> cycles/packet, <drops> dropped", then the rate of every
 // one-second interval after the warm-up: "intervals: <Mpps> <Mpps> ...".
+//   vf-bench --engine CONFIG SECONDS FRAME-HEX [-- EAL-ARGS]
+// Measures the engine alone (`ReplayPort`, no PMD): "engine: <cycles> cycles/packet".
 
 let split = CommandLine.arguments.firstIndex(of: "--") ?? CommandLine.arguments.endIndex
-let own = Array(CommandLine.arguments[1..<split])
+var own = Array(CommandLine.arguments[1..<split])
+let engineOnly = own.first == "--engine"
+if engineOnly { own.removeFirst() }
 guard own.count == 3, let seconds = Double(own[1]) else {
-    FileHandle.standardError.write(Data("usage: vf-bench CONFIG SECONDS FRAME-HEX [-- EAL-ARGS]\n".utf8))
+    FileHandle.standardError.write(Data("usage: vf-bench [--engine] CONFIG SECONDS FRAME-HEX [-- EAL-ARGS]\n".utf8))
     exit(2)
 }
 let frame: [UInt8] = stride(from: 0, to: own[2].count, by: 2).map {
@@ -22,6 +26,11 @@ let frame: [UInt8] = stride(from: 0, to: own[2].count, by: 2).map {
 let config = try ForwarderConfig.load(yaml: String(contentsOfFile: own[0], encoding: .utf8), file: own[0])
 let eal = split < CommandLine.arguments.endIndex ? Array(CommandLine.arguments[(split + 1)...]) : nil
 try EAL.initialize(arguments: DPDKForwarder.ealArguments(for: config, override: eal))
+if engineOnly {
+    let pool = try PacketPool(name: "engine", count: 1024, socket: 0)
+    print(String(format: "engine: %.2f cycles/packet", engineCyclesPerFrame(config: config, frame: frame, pool: pool, seconds: seconds)))
+    exit(0)
+}
 let forwarder = try DPDKForwarder(config: config)
 forwarder.pool.fill(with: frame)
 try forwarder.start()

@@ -47,7 +47,8 @@ public final class ForwardingPlan {
     /// `shortcut` is false (tests check that both ways decide alike).
     @inlinable
     public func decide<B: PacketBuffer>(_ buffer: B, inPort: Int, shortcut: Bool = true) -> Int {
-        if shortcut, let translated = tables.translations[inPort]?.translate(buffer, length: buffer.length), translated >= 0 {
+        if shortcut, let translated = tables.translations[inPort]?.translate(buffer, length: buffer.length, mayBeStripped: true),
+           translated >= 0 {
             return translated
         }
         return tables.decide(buffer, classifier: tables.classifiers[inPort])

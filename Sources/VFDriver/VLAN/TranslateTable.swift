@@ -3,8 +3,9 @@
 /// 64-bit entry holds everything the decision needs, so a frame costs one table load instead of
 /// a walk through classifier, action, out port's offloads and MTU.
 ///
-/// Entry layout: bits 0-11 the output VID, 16-31 the out port, 32-47 the longest frame (tag
-/// included) the out port's MTU allows. Zero means "not this case" (no rule, VID 0 or 4095,
+/// Entry layout: bits 0-15 the output VID as its two TCI bytes will lie in memory (read as a
+/// little-endian integer, so no byte swap per frame), 16-31 the out port, 32-47 the longest frame
+/// (tag included) the out port's MTU allows. Zero means "not this case" (no rule, VID 0 or 4095,
 /// another operation, or TX insert on the out port): the general path decides.
 @frozen
 public struct TranslateTable {
@@ -21,32 +22,41 @@ public struct TranslateTable {
             let out = Int(action.outPort)
             guard action.rewrites, action.outCount == 1, !insertsTags[out] else { continue }
             let longest = UInt64(mtus[out] + Self.headerBytes)
-            entries[vid] = UInt64(action.outerVID) | UInt64(action.outPort) << 16 | longest << 32
+            entries[vid] = UInt64(Self.wireOrder(action.outerVID)) | UInt64(action.outPort) << 16 | longest << 32
         }
     }
 
     func deallocate() { entries.deallocate() }
+
+    /// The 16-bit value whose little-endian bytes are `value` in network order.
+    @usableFromInline static func wireOrder(_ value: UInt16) -> UInt16 { UInt16(littleEndian: value.bigEndian) }
 
     /// MACs, the tag and the ethertype: what precedes the L3 bytes the MTU limits.
     @usableFromInline static var headerBytes: Int { TagStack.macBytes + TagStack.tagBytes + 2 }
 
     /// Rewrites the frame's VID and returns its out port, or -1 when the frame is not the hot case
     /// (the general path then decides it from scratch: nothing has been changed). `length` is
-    /// the buffer's, which the caller has read already.
+    /// the buffer's, which the caller has read already; `mayBeStripped` is false when the port's
+    /// RX VLAN strip is off, so no PMD sets RTE_MBUF_F_RX_VLAN_STRIPPED and the flag is not read.
+    ///
+    /// Every multi-byte value is compared in the byte order it has in the frame: a hot path of
+    /// loads, masks and compares, no byte swap but the one that makes the VID an index.
     @inlinable @inline(__always)
-    func translate<B: PacketBuffer>(_ buffer: B, length: Int) -> Int {
-        guard length >= Self.headerBytes, buffer.strippedTCI == nil else { return -1 }
+    func translate<B: PacketBuffer>(_ buffer: B, length: Int, mayBeStripped: Bool) -> Int {
+        guard length >= Self.headerBytes, !mayBeStripped || buffer.strippedTCI == nil else { return -1 }
         let tag = buffer.data + TagStack.macBytes
-        let tpidAndTCI = UInt32(bigEndian: UnsafeRawPointer(tag).loadUnaligned(as: UInt32.self))
-        guard tpidAndTCI >> 16 == UInt32(TagStack.customerTPID) else { return -1 }
-        let entry = entries[Int(tpidAndTCI & 0x0fff)]
-        // A second tag (QinQ) takes the general path, as does an MTU drop.
-        guard entry != 0, length <= Int(entry >> 32),
-              !TagStack.isTPID(UInt16(bigEndian: UnsafeRawPointer(tag + TagStack.tagBytes).loadUnaligned(as: UInt16.self)))
-        else { return -1 }
+        // TPID bytes, then TCI bytes (PCP, DEI and the VID's high nibble; the VID's low byte).
+        let wire = UInt32(littleEndian: UnsafeRawPointer(tag).loadUnaligned(as: UInt32.self))
+        guard UInt16(truncatingIfNeeded: wire) == Self.wireOrder(TagStack.customerTPID) else { return -1 }
+        let entry = entries[Int(wire.byteSwapped & 0x0fff)]
+        // Covers entry 0 too. A second tag (QinQ) takes the general path, as does an MTU drop.
+        guard length <= Int(entry >> 32) else { return -1 }
+        let next = UInt16(littleEndian: UnsafeRawPointer(tag + TagStack.tagBytes).loadUnaligned(as: UInt16.self))
+        guard next != Self.wireOrder(TagStack.customerTPID), next != Self.wireOrder(TagStack.serviceTPID),
+              next != Self.wireOrder(TagStack.legacyQinQTPID) else { return -1 }
         // PCP and DEI stay (spec section 4, rule 4); only the VID changes.
-        let tci = UInt16(truncatingIfNeeded: tpidAndTCI & 0xf000) | UInt16(truncatingIfNeeded: entry & 0x0fff)
-        UnsafeMutableRawPointer(tag + 2).storeBytes(of: tci.bigEndian, as: UInt16.self)
+        let tci = UInt16(truncatingIfNeeded: wire >> 16) & Self.wireOrder(0xf000) | UInt16(truncatingIfNeeded: entry)
+        UnsafeMutableRawPointer(tag + 2).storeBytes(of: tci.littleEndian, as: UInt16.self)
         return Int(truncatingIfNeeded: entry >> 16 & 0xffff)
     }
 }
