@@ -32,7 +32,8 @@ static inline void vf_prefetch(const void *p) { rte_prefetch0(p); }
 static inline void vf_pause(void) { rte_pause(); }
 
 /* ---- mbuf (struct rte_mbuf, rte_mbuf_core.h) ---- */
-static inline uint8_t *vf_mbuf_data(struct rte_mbuf *m) { return rte_pktmbuf_mtod(m, uint8_t *); }
+/* Never NULL: every mbuf of a pool has its data buffer, so Swift need not check. */
+static inline uint8_t * _Nonnull vf_mbuf_data(struct rte_mbuf * _Nonnull m) { return rte_pktmbuf_mtod(m, uint8_t *); }
 /* The IO address a NIC would DMA the buffer to, and the virtual one it stands for. */
 static inline uint64_t vf_mbuf_buf_iova(const struct rte_mbuf *m) { return m->buf_iova; }
 static inline uintptr_t vf_mbuf_buf_addr(const struct rte_mbuf *m) { return (uintptr_t)m->buf_addr; }
