@@ -209,7 +209,7 @@ public final class ForwardingLane<Port: PacketPort> {
             receivedBytes &+= length
             var verdict = hotCase(buffer, length)
             if verdict < 0 {
-                verdict = tables.decide(buffer, classifier: classifier)
+                verdict = Self.decideInGeneral(buffer, tables: tables, classifier: classifier)
                 lengthChange &+= buffer.length &- length
             }
             verdicts[i] = verdict
@@ -218,6 +218,13 @@ public final class ForwardingLane<Port: PacketPort> {
         }
         return ClassifiedBurst(receivedBytes: receivedBytes, rewrittenBytes: receivedBytes &+ lengthChange,
                                common: allOr, uniform: allAnd == allOr)
+    }
+
+    /// The general decision, kept out of line: inlined into `classify` its registers would push
+    /// the hot case's values onto the stack.
+    @inlinable @inline(never)
+    static func decideInGeneral(_ buffer: Buffer, tables: ForwardingTables, classifier: PortClassifier) -> Int {
+        tables.decide(buffer, classifier: classifier)
     }
 
     /// Sends what is staged for `out`, frames that came in on `inPort`.
