@@ -201,6 +201,22 @@ final class PcapForwardingTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("vf-fwd: "), result.stderr)
     }
 
+    /// More buffers than the EAL has memory for: exit 3, the reason and what to do.
+    func testPoolTooLargeForTheMemoryExitsThreeWithAdvice() throws {
+        let dir = try temporaryDirectory()
+        try """
+            ports:
+              - { name: a, device: net_null0, rx-descriptors: 32768, tx-descriptors: 32768 }
+              - { name: b, device: net_null1, rx-descriptors: 32768, tx-descriptors: 32768 }
+            rules: [{ in: { port: a, vlan: any }, out: { port: b } }]
+            """.write(toFile: "\(dir)/big.yaml", atomically: true, encoding: .utf8)
+        let result = try VFFwdProcess.run(["run", "--config", "\(dir)/big.yaml", "--duration", "1",
+                                           "--", "-l", "0", "--no-huge", "-m", "64", "--no-pci", "--log-level=3"])
+        XCTAssertEqual(result.status, 3, result.stderr)
+        XCTAssertTrue(result.stderr.contains("Cannot allocate memory"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("give the EAL more memory"), result.stderr)
+    }
+
     func testSIGTERMStopsCleanly() throws {
         let dir = try temporaryDirectory()
         try """
