@@ -16,8 +16,8 @@ struct ReplayPort: PacketPort {
     func transmit(queue: UInt16, from buffers: UnsafeMutablePointer<Mbuf>, count: Int) -> Int { count }
 }
 
-/// The fewest cycles per frame of `config`'s rules on `burst` copies of `frame`, each received on the first
-/// port over and over (so every rule of the config that the rewritten frame then matches runs).
+/// The fewest cycles per frame of `config`'s rules on `burst` copies of `frame`, each received
+/// on the first port over and over (so every rule that the rewritten frame then matches runs).
 func engineCyclesPerFrame(config: ForwarderConfig, frame: [UInt8], pool: PacketPool, seconds: Double) -> Double {
     let burst = config.burst
     let frames = UnsafeMutablePointer<Mbuf>.allocate(capacity: burst)

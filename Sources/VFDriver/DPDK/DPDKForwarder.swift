@@ -49,7 +49,8 @@ public final class DPDKForwarder: Forwarder {
         // One segment holds the largest frame: MTU, Ethernet header, two tags, CRC.
         let dataRoom = max(Int(VF_MBUF_DEFAULT_BUF_SIZE), Int(VF_PKTMBUF_HEADROOM) + largestMTU + 14 + 8 + 4)
         // A process may run several forwarders, one after another or side by side.
-        pool = try PacketPool(name: "vf-fwd-\(Self.instances.wrappingIncrementThenLoad(ordering: .relaxed))", count: buffers, dataRoom: dataRoom, socket: Int32(rte_socket_id()))
+        let name = "vf-fwd-\(Self.instances.wrappingIncrementThenLoad(ordering: .relaxed))"
+        pool = try PacketPool(name: name, count: buffers, dataRoom: dataRoom, socket: Int32(rte_socket_id()))
 
         configurations = config.ports.map(PortConfiguration.init)
         var ports: [EthPort] = []

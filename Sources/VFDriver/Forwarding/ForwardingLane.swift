@@ -145,11 +145,13 @@ public final class ForwardingLane<Port: PacketPort> {
     @inlinable
     func forwardClassified(_ n: Int, from inPort: Int) {
         let classified: ClassifiedBurst
-        // One loop per case, so the per-frame test of the strip flag is compiled in or out.
-        if let translation = tables.translations[inPort], tables.stripsTags[inPort] {
-            classified = classify(n, from: inPort) { translation.translate($0, length: $1, mayBeStripped: true) }
-        } else if let translation = tables.translations[inPort] {
-            classified = classify(n, from: inPort) { translation.translate($0, length: $1, mayBeStripped: false) }
+        if let translation = tables.translations[inPort] {
+            // One loop per case, so the per-frame test of the strip flag is compiled in or out.
+            if tables.stripsTags[inPort] {
+                classified = classify(n, from: inPort) { translation.translate($0, length: $1, mayBeStripped: true) }
+            } else {
+                classified = classify(n, from: inPort) { translation.translate($0, length: $1, mayBeStripped: false) }
+            }
         } else {
             classified = classify(n, from: inPort) { _, _ in -1 }
         }

@@ -70,8 +70,9 @@ public struct ForwardingTables {
     /// Per port: RX VLAN strip is on, so a received tag may be in the mbuf, not the frame.
     @usableFromInline let stripsTags: UnsafeMutablePointer<Bool>
 
-    init(portCount: Int, classifiers: UnsafeMutablePointer<PortClassifier>, translations: UnsafeMutablePointer<TranslateTable?>, actions: UnsafeMutablePointer<VLANAction>,
-         mtus: UnsafeMutablePointer<Int>, insertsTags: UnsafeMutablePointer<Bool>, stripsTags: UnsafeMutablePointer<Bool>) {
+    init(portCount: Int, classifiers: UnsafeMutablePointer<PortClassifier>, translations: UnsafeMutablePointer<TranslateTable?>,
+         actions: UnsafeMutablePointer<VLANAction>, mtus: UnsafeMutablePointer<Int>, insertsTags: UnsafeMutablePointer<Bool>,
+         stripsTags: UnsafeMutablePointer<Bool>) {
         self.portCount = portCount
         self.classifiers = classifiers
         self.translations = translations
