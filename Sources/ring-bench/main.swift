@@ -33,28 +33,25 @@ final class Run {
     }
 
     func produce() {
-        var burst = [UInt](repeating: 0, count: 32)
-        arrived.wrappingIncrement(ordering: .acquiringAndReleasing)
-        while arrived.load(ordering: .acquiring) < 2 { vf_pause() }
-        burst.withUnsafeMutableBufferPointer { buffer in
-            let start = vf_rdtsc()
-            for _ in 0..<iterations {
-                while ring.enqueueBulk(buffer.baseAddress!, count: size) == 0 { vf_pause() }
-            }
-            producerCycles = Double(vf_rdtsc() - start) / Double(iterations * size)
-        }
+        producerCycles = timedLoop { ring.enqueueBulk($0, count: size) }
     }
 
     func consume() {
+        consumerCycles = timedLoop { ring.dequeueBulk(into: $0, count: size) }
+    }
+
+    /// Waits at the start line, then runs `move` (one bulk, 0 when the ring refused it) until
+    /// `iterations` bulks went through; returns TSC cycles per element.
+    private func timedLoop(_ move: (UnsafeMutablePointer<UInt>) -> Int) -> Double {
         var burst = [UInt](repeating: 0, count: 32)
         arrived.wrappingIncrement(ordering: .acquiringAndReleasing)
         while arrived.load(ordering: .acquiring) < 2 { vf_pause() }
-        burst.withUnsafeMutableBufferPointer { buffer in
+        return burst.withUnsafeMutableBufferPointer { buffer in
             let start = vf_rdtsc()
             for _ in 0..<iterations {
-                while ring.dequeueBulk(into: buffer.baseAddress!, count: size) == 0 { vf_pause() }
+                while move(buffer.baseAddress!) == 0 { vf_pause() }
             }
-            consumerCycles = Double(vf_rdtsc() - start) / Double(iterations * size)
+            return Double(vf_rdtsc() - start) / Double(iterations * size)
         }
     }
 }
