@@ -22,6 +22,7 @@
 #include <rte_ether.h>
 #include <rte_version.h>
 #include <numa.h>
+#include <pci/pci.h>
 
 /* ---- EAL ---- */
 static inline int vf_errno(void) { return rte_errno; }
@@ -101,6 +102,15 @@ static inline int vf_eth_tx_queue_setup(uint16_t port, uint16_t queue, uint16_t 
     struct rte_eth_txconf txconf = info.default_txconf;
     txconf.offloads = offloads;
     return rte_eth_tx_queue_setup(port, queue, desc, socket, &txconf);
+}
+
+/* ---- libpci ---- */
+/* "Vendor Device" names from the PCI ID database, or NULL when it has none; pci_lookup_name is
+ * variadic, which Swift cannot call. Needs no pci_init: names come from pci.ids alone. */
+static inline const char *vf_pci_device_name(struct pci_access *access, char *buffer, int size,
+                                             unsigned int vendor, unsigned int device) {
+    return pci_lookup_name(access, buffer, size, PCI_LOOKUP_VENDOR | PCI_LOOKUP_DEVICE | PCI_LOOKUP_NO_NUMBERS,
+                           vendor, device);
 }
 
 /* Offload bits Swift cannot see: they are macros over RTE_BIT64. */

@@ -1,0 +1,89 @@
+import Foundation
+import XCTest
+@testable import VFDriver
+
+/// `vf-fwd list` reads sysfs; a fake tree shaped like the kernel's stands in for an 82599 PF
+/// with two VFs, one bound to vfio-pci for DPDK and one left to the kernel's ixgbevf.
+final class InventoryTests: XCTestCase {
+    var root = ""
+
+    override func setUpWithError() throws {
+        root = NSTemporaryDirectory() + "sysfs-\(getpid())-\(UUID().uuidString)"
+        let fm = FileManager.default
+        func write(_ path: String, _ text: String) throws {
+            let file = "\(root)/\(path)"
+            try fm.createDirectory(atPath: (file as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+            try (text + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        }
+        func link(_ path: String, to target: String) throws {
+            try fm.createSymbolicLink(atPath: "\(root)/\(path)", withDestinationPath: target)
+        }
+        // The PF: ixgbe, 63 VFs possible, 2 enabled.
+        try write("0000:03:00.0/vendor", "0x8086")
+        try write("0000:03:00.0/device", "0x10fb")
+        try write("0000:03:00.0/sriov_totalvfs", "63")
+        try write("0000:03:00.0/sriov_numvfs", "2")
+        try write("0000:03:00.0/numa_node", "0")
+        try write("0000:03:00.0/net/enp3s0f0/address", "90:e2:ba:00:00:01")
+        try link("0000:03:00.0/driver", to: "../../../bus/pci/drivers/ixgbe")
+        // VF 0 handed to DPDK: no net device, so no MAC in sysfs.
+        try write("0000:03:10.0/vendor", "0x8086")
+        try write("0000:03:10.0/device", "0x10ed")
+        try write("0000:03:10.0/numa_node", "0")
+        try link("0000:03:10.0/driver", to: "../../../bus/pci/drivers/vfio-pci")
+        // VF 1 with the kernel driver; its numa_node says -1 as on machines without NUMA.
+        try write("0000:03:10.2/vendor", "0x8086")
+        try write("0000:03:10.2/device", "0x10ed")
+        try write("0000:03:10.2/numa_node", "-1")
+        try write("0000:03:10.2/net/enp3s16f2/address", "02:09:c0:aa:bb:cc")
+        try link("0000:03:10.2/driver", to: "../../../bus/pci/drivers/ixgbevf")
+        // VFs are the PF's virtfnN links.
+        try link("0000:03:00.0/virtfn0", to: "../0000:03:10.0")
+        try link("0000:03:00.0/virtfn1", to: "../0000:03:10.2")
+        // A device without SR-IOV is not listed.
+        try write("0000:00:02.0/vendor", "0x1af4")
+        try write("0000:00:02.0/device", "0x1000")
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(atPath: root)
+    }
+
+    func testListsPFsAndTheirVFsInIndexOrder() {
+        let functions = SRIOVInventory.scan(root: root)
+        XCTAssertEqual(functions.map(\.address), ["0000:03:00.0", "0000:03:10.0", "0000:03:10.2"])
+        let pf = functions[0], dpdkVF = functions[1], kernelVF = functions[2]
+        XCTAssertEqual(pf.vendorDevice, "8086:10fb")
+        XCTAssertNil(pf.pf)
+        XCTAssertEqual(pf.totalVFs, 63)
+        XCTAssertEqual(pf.enabledVFs, 2)
+        XCTAssertEqual(pf.driver, "ixgbe")
+        XCTAssertEqual(pf.mac, "90:e2:ba:00:00:01")
+        XCTAssertEqual(dpdkVF, PCIFunction(address: "0000:03:10.0", vendorDevice: "8086:10ed",
+                                           name: dpdkVF.name, pf: "0000:03:00.0", vfIndex: 0, driver: "vfio-pci", numaNode: 0))
+        XCTAssertEqual(kernelVF.vfIndex, 1)
+        XCTAssertEqual(kernelVF.driver, "ixgbevf")
+        XCTAssertNil(kernelVF.numaNode, "-1 means the kernel does not know the node")
+        XCTAssertEqual(kernelVF.mac, "02:09:c0:aa:bb:cc")
+    }
+
+    func testNamesComeFromThePCIDatabase() throws {
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: "/usr/share/misc/pci.ids"), "no PCI ID database (package pci.ids)")
+        let vf = SRIOVInventory.scan(root: root)[1]
+        XCTAssertEqual(vf.name, "Intel Corporation 82599 Ethernet Controller Virtual Function")
+    }
+
+    func testJSONKeysAreSnakeCase() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(SRIOVInventory.scan(root: root)[1]), as: UTF8.self)
+        for key in ["\"address\"", "\"vendor_device\":\"8086:10ed\"", "\"pf\":\"0000:03:00.0\"", "\"vf_index\":0",
+                    "\"driver\":\"vfio-pci\"", "\"numa_node\":0"] {
+            XCTAssertTrue(json.contains(key), "\(key) missing in \(json)")
+        }
+    }
+
+    func testNoSRIOVDevicesGivesAnEmptyList() {
+        XCTAssertEqual(SRIOVInventory.scan(root: root + "/nothing-here"), [])
+    }
+}
