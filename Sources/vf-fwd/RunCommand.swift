@@ -4,7 +4,7 @@ import Foundation
 import VFDriver
 
 /// Set by SIGINT/SIGTERM and by `--duration`; every lane polls it between bursts.
-nonisolated(unsafe) let stopRequested = UnsafeAtomic<Bool>.create(false)
+let stopRequested = UnsafeAtomic<Bool>.create(false)
 
 struct RunCommand: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "run", abstract: "Forward frames by the config's rules.")
