@@ -251,6 +251,7 @@ final class MockDeviceTests: XCTestCase {
         let nic = MockNIC(vfCount: 1)
         let vf = try started(nic, 0)
         nic.injectFromUplink(frame(to: 0))
+        XCTAssertEqual(vf.counters.ipackets, 1)
         nic.resetPF()
         XCTAssertEqual(vf.takeEvents(), [.reset])
         XCTAssertEqual(vf.state, .resetPending)
@@ -258,6 +259,7 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertThrowsError(try vf.start())
         vf.reset()
         XCTAssertEqual(nic.pool.inUseCount, 0, "queue release returned the ring's buffers")
+        XCTAssertEqual(vf.deviceCounters, DeviceCounters(), "counters restart from zero, as ixgbevf's after rte_eth_dev_reset")
         try vf.configure(PortConfiguration())
         try vf.start()
         nic.injectFromUplink(frame(to: 0))
@@ -321,5 +323,8 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(c[0].rxPackets, c[1].txPackets + c[0].dropped)
         XCTAssertEqual(try PcapFile.read("\(dir)/out.pcap").count, Int(c[1].txPackets))
         XCTAssertEqual(forwarder.pool.inUseCount, 0)
+        // The reset VF's counters restarted from zero; the forwarder kept what it sent before.
+        XCTAssertEqual(forwarder.deviceStats[0].ipackets, 100)
+        XCTAssertEqual(forwarder.deviceStats[1].opackets, c[1].txPackets)
     }
 }

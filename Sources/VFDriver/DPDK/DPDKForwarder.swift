@@ -18,7 +18,9 @@ public final class DPDKForwarder: Forwarder {
     let resetRequested: UnsafeMutablePointer<UnsafeAtomic<Bool>.Storage>
     /// Ports restarted after a PF reset, per port.
     public private(set) var resets: [Int]
-    private var deviceCounters: [DeviceCounters]?
+    /// The drivers' counters when the ports stopped for good.
+    private var finalDeviceCounters: [DeviceCounters]?
+    private var deviceTotals: DeviceCounterTotals
     private var closed = false
     private static let instances = ManagedAtomic<Int>(0)
 
@@ -59,6 +61,7 @@ public final class DPDKForwarder: Forwarder {
         }
         self.ports = ports
         resets = Array(repeating: 0, count: ports.count)
+        deviceTotals = DeviceCounterTotals(ports: ports.count)
         resetRequested = .allocate(capacity: ports.count)
         resetRequested.initialize(repeating: .init(false), count: ports.count)
         for (i, port) in ports.enumerated() {
@@ -102,6 +105,7 @@ public final class DPDKForwarder: Forwarder {
         let main = rte_get_main_lcore()
         func control() {
             if resetPending { pause.store(true, ordering: .relaxed) }
+            deviceTotals.readIfDue { for port in ports { _ = port.deviceStats } }
             tick()
             if shouldStop.load(ordering: .relaxed) { pause.store(true, ordering: .relaxed) }
         }
@@ -160,12 +164,15 @@ public final class DPDKForwarder: Forwarder {
     func recoverFromResets() {
         for (i, port) in ports.enumerated() where UnsafeAtomic<Bool>(at: resetRequested + i).exchange(false, ordering: .acquiring) {
             _ = rte_eth_dev_stop(port.id)
+            deviceTotals.carryOver(port: i, port.deviceStats)
             do {
                 let reset = rte_eth_dev_reset(port.id)
                 if reset != -ENOTSUP { try check(reset, "resetting port \(port.id)") }
                 _ = try EthPort(id: port.id, configuration: configurations[i], pool: pool)
                 try port.start()
                 try? port.enablePromiscuous()
+                // ixgbevf's counters restart at zero after a reset; other PMDs' are made to.
+                _ = rte_eth_stats_reset(port.id)
                 resets[i] += 1
             } catch {
                 // The port stays down; its frames are not received, so nothing is lost unaccounted.
@@ -178,8 +185,12 @@ public final class DPDKForwarder: Forwarder {
 
     public var buffersInUse: Int { pool.inUseCount }
 
-    /// The drivers' own counters; after `shutdown`, as they were when the ports stopped.
-    public var deviceStats: [DeviceCounters] { deviceCounters ?? ports.map(\.deviceStats) }
+    /// The drivers' own counters over the whole run, PF resets included; after `shutdown`, as
+    /// they were when the ports stopped.
+    public var deviceStats: [DeviceCounters] {
+        let current = finalDeviceCounters ?? ports.map(\.deviceStats)
+        return current.indices.map { deviceTotals.total(port: $0, current: current[$0]) }
+    }
 
     /// Stops and closes every port (the pcap PMD flushes its files on close). Lanes hold no
     /// frames between polls, so once they return nothing is in flight.
@@ -194,7 +205,7 @@ public final class DPDKForwarder: Forwarder {
         for port in ports {
             do throws(DPDKError) { try port.stop() } catch { firstError = firstError ?? error }
         }
-        deviceCounters = ports.map(\.deviceStats)
+        finalDeviceCounters = ports.map(\.deviceStats)
         for port in ports {
             do throws(DPDKError) { try port.close() } catch { firstError = firstError ?? error }
         }

@@ -16,3 +16,12 @@ public struct DeviceCounters: Equatable, Sendable {
         self.rxNoMbuf = rxNoMbuf
     }
 }
+
+extension DeviceCounters {
+    public static func + (a: DeviceCounters, b: DeviceCounters) -> DeviceCounters {
+        DeviceCounters(ipackets: a.ipackets &+ b.ipackets, opackets: a.opackets &+ b.opackets, imissed: a.imissed &+ b.imissed,
+                       ierrors: a.ierrors &+ b.ierrors, oerrors: a.oerrors &+ b.oerrors, rxNoMbuf: a.rxNoMbuf &+ b.rxNoMbuf)
+    }
+
+    public static func += (a: inout DeviceCounters, b: DeviceCounters) { a = a + b }
+}

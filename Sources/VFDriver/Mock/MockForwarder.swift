@@ -12,6 +12,7 @@ public final class MockForwarder: Forwarder {
     let configurations: [PortConfiguration]
     /// Ports restarted after a PF reset, per port.
     public private(set) var resets: [Int]
+    private var deviceTotals: DeviceCounterTotals
 
     /// Keys a `mock:` device accepts (checked when the config is loaded).
     public static let parameters = ["rx_pcap", "tx_pcap", "infinite_rx"]
@@ -34,6 +35,7 @@ public final class MockForwarder: Forwarder {
         self.vfs = vfs
         configurations = vfs.map(\.configuration)
         resets = Array(repeating: 0, count: vfs.count)
+        deviceTotals = DeviceCounterTotals(ports: vfs.count)
         plan = ForwardingPlan(config: config, insertsTags: configurations.map(\.vlanInsert), stripsTags: configurations.map(\.vlanStrip))
         lane = ForwardingLane(plan: plan, ports: vfs.map(\.port), rxPairs: config.receiveQueues, txQueue: 0, burst: config.burst)
     }
@@ -46,6 +48,7 @@ public final class MockForwarder: Forwarder {
     public func run(shouldStop: UnsafeAtomic<Bool>, tick: () -> Void) {
         lane.run(until: shouldStop) {
             handleEvents()
+            deviceTotals.readIfDue { for vf in vfs { _ = vf.counters } }
             tick()
         }
     }
@@ -53,6 +56,7 @@ public final class MockForwarder: Forwarder {
     /// A PF reset stops a VF until it is reset, reconfigured and started (ixgbevf's contract).
     public func handleEvents() {
         for (i, vf) in vfs.enumerated() where vf.takeEvents().contains(.reset) {
+            deviceTotals.carryOver(port: i, vf.deviceCounters)
             vf.reset()
             do {
                 try vf.configure(configurations[i])
@@ -69,14 +73,17 @@ public final class MockForwarder: Forwarder {
 
     public var buffersInUse: Int { pool.inUseCount }
 
-    public var deviceStats: [DeviceCounters] { vfs.map(\.deviceCounters) }
+    /// The VFs' own counters over the whole run, PF resets included.
+    public var deviceStats: [DeviceCounters] {
+        vfs.indices.map { deviceTotals.total(port: $0, current: vfs[$0].deviceCounters) }
+    }
 
     /// Stops every port (frames in TX rings go out), writes `tx_pcap` files, releases rings.
     public func shutdown() throws {
         for vf in vfs { vf.stop() }
         for vf in vfs {
             try vf.flushCapture()
-            vf.reset()
+            vf.close()
         }
     }
 }

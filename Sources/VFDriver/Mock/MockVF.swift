@@ -159,10 +159,21 @@ public final class MockVF {
         if state != .resetPending { state = .stopped }
     }
 
+    /// rte_eth_dev_close: the port stops and its queues are released (their buffers return to
+    /// the pool); its counters stay readable.
+    public func close() {
+        stop()
+        releaseRings()
+        state = .stopped
+    }
+
     /// rte_eth_dev_reset after a PF reset: queues are released (their buffers return to the
-    /// pool) and the port must be configured and started again.
+    /// pool), the counters start again from zero (eth_ixgbevf_dev_init calls
+    /// ixgbevf_dev_stats_reset) and the port must be configured and started again.
     public func reset() {
         releaseRings()
+        totals = Counters()
+        readback = hardware
         state = .stopped
     }
 
