@@ -75,11 +75,18 @@ static inline uint16_t vf_tx_burst(uint16_t port, uint16_t queue, struct rte_mbu
     return rte_eth_tx_burst(port, queue, pkts, n);
 }
 /* rte_eth_conf is a large struct of unions; Swift only needs these fields of it. */
+/* rss_hf: the RSS hash functions spreading frames over the RX queues, 0 for none (one queue,
+ * or a device without RSS). The key is the PMD's default. */
 static inline int vf_eth_configure(uint16_t port, uint16_t rxq, uint16_t txq,
-                                   uint64_t rx_offloads, uint64_t tx_offloads, uint32_t mtu) {
+                                   uint64_t rx_offloads, uint64_t tx_offloads, uint32_t mtu,
+                                   uint64_t rss_hf) {
     struct rte_eth_conf conf;
     memset(&conf, 0, sizeof(conf));
     conf.rxmode.mtu = mtu;
+    if (rss_hf != 0) {
+        conf.rxmode.mq_mode = RTE_ETH_MQ_RX_RSS;
+        conf.rx_adv_conf.rss_conf.rss_hf = rss_hf;
+    }
     conf.rxmode.offloads = rx_offloads;
     conf.txmode.offloads = tx_offloads;
     return rte_eth_dev_configure(port, rxq, txq, &conf);
@@ -113,8 +120,9 @@ static inline const char *vf_pci_device_name(struct pci_access *access, char *bu
                            vendor, device);
 }
 
-/* Offload bits Swift cannot see: they are macros over RTE_BIT64. */
+/* Offload and RSS bits Swift cannot see: they are macros over RTE_BIT64. */
 static const uint64_t VF_RX_OFFLOAD_VLAN_STRIP = RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+static const uint64_t VF_ETH_RSS_IP_TCP_UDP = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
 static const uint64_t VF_TX_OFFLOAD_VLAN_INSERT = RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
 static const uint64_t VF_MBUF_F_RX_VLAN_STRIPPED = RTE_MBUF_F_RX_VLAN_STRIPPED;
 static const uint64_t VF_MBUF_F_TX_VLAN = RTE_MBUF_F_TX_VLAN;

@@ -14,6 +14,23 @@ final class DPDKForwarderTests: XCTestCase {
         }
     }
 
+    /// Frames of several RX queues are spread by RSS (IP, TCP, UDP hashes the device has); one
+    /// queue needs none.
+    func testSeveralRXQueuesAreSpreadByRSS() throws {
+        try plugNullDevices(["net_null6", "net_null7"])
+        var c = PortConfiguration()
+        c.rxQueues = 2
+        c.txQueues = 2
+        let spread = try EthPort(id: EthPort.find(DeviceString("net_null6")!), configuration: c, pool: TestEAL.pool)
+        let single = try EthPort(id: EthPort.find(DeviceString("net_null7")!), configuration: PortConfiguration(), pool: TestEAL.pool)
+        var rss = rte_eth_rss_conf()
+        XCTAssertEqual(rte_eth_dev_rss_hash_conf_get(spread.id, &rss), 0)
+        XCTAssertEqual(rss.rss_hf & VF_ETH_RSS_IP_TCP_UDP, rss.rss_hf)
+        XCTAssertNotEqual(rss.rss_hf, 0)
+        XCTAssertEqual(rte_eth_dev_rss_hash_conf_get(single.id, &rss), 0)
+        XCTAssertEqual(rss.rss_hf, 0)
+    }
+
     /// What vf-fwd does when a VF's PF resets (ixgbevf raises RTE_ETH_EVENT_INTR_RESET): the
     /// lanes pause, the port is stopped, reset, set up again and restarted, and forwarding goes
     /// on; nothing is lost unaccounted and every buffer is back in the pool.

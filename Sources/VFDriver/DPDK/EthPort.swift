@@ -36,7 +36,11 @@ public struct EthPort: PacketPort {
         // Only what the device offers is enabled; the engine does the rest in software.
         let rxOffloads = c.vlanStrip ? info.rx_offload_capa & VF_RX_OFFLOAD_VLAN_STRIP : 0
         let txOffloads = c.vlanInsert ? info.tx_offload_capa & VF_TX_OFFLOAD_VLAN_INSERT : 0
-        try check(vf_eth_configure(id, UInt16(c.rxQueues), UInt16(c.txQueues), rxOffloads, txOffloads, UInt32(c.mtu)),
+        // Several RX queues need RSS to spread flows over them, else every frame lands in queue 0.
+        // An 82599 VF hashes with its PF's key and table, ixgbevf setting only the queue count
+        // (VFPSRTYPE.RQPL in ixgbevf_dev_rx_init); other devices take the request as it is.
+        let rssHash = c.rxQueues > 1 ? info.flow_type_rss_offloads & VF_ETH_RSS_IP_TCP_UDP : 0
+        try check(vf_eth_configure(id, UInt16(c.rxQueues), UInt16(c.txQueues), rxOffloads, txOffloads, UInt32(c.mtu), rssHash),
                   "configuring \(name)")
         var rxDescriptors = UInt16(c.rxDescriptors)
         var txDescriptors = UInt16(c.txDescriptors)
