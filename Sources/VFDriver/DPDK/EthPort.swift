@@ -30,6 +30,12 @@ public struct EthPort: PacketPort {
             throw DPDKError("configuring \(name) (\(String(cString: info.driver_name)))", code: EINVAL,
                             advice: "it has at most \(info.max_rx_queues) RX and \(info.max_tx_queues) TX queues")
         }
+        // ixgbevf spreads over rx-queues / 2 rounded down times two (VFPSRTYPE.RQPL): with three
+        // queues the third would receive nothing.
+        guard String(cString: info.driver_name) != "net_ixgbe_vf" || c.rxQueues & (c.rxQueues - 1) == 0 else {
+            throw DPDKError("configuring \(name) (an 82599 VF)", code: EINVAL,
+                            advice: "its RX queue count must be a power of two (1, 2, 4 or 8), got \(c.rxQueues)")
+        }
         guard c.mtu >= info.min_mtu, c.mtu <= info.max_mtu else {
             throw DPDKError("setting MTU \(c.mtu) on \(name)", code: EINVAL, advice: "its MTU range is \(info.min_mtu)..\(info.max_mtu)")
         }
