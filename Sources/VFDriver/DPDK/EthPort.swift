@@ -30,8 +30,8 @@ public struct EthPort: PacketPort {
             throw DPDKError("configuring \(name) (\(String(cString: info.driver_name)))", code: EINVAL,
                             advice: "it has at most \(info.max_rx_queues) RX and \(info.max_tx_queues) TX queues")
         }
-        // ixgbevf spreads over rx-queues / 2 rounded down times two (VFPSRTYPE.RQPL): with three
-        // queues the third would receive nothing.
+        // ixgbevf writes rx-queues >> 1 into VFPSRTYPE.RQPL, which encodes a power of two: any
+        // other count leaves queues without frames (ixgbevf_dev_rx_init).
         guard String(cString: info.driver_name) != "net_ixgbe_vf" || c.rxQueues & (c.rxQueues - 1) == 0 else {
             throw DPDKError("configuring \(name) (an 82599 VF)", code: EINVAL,
                             advice: "its RX queue count must be a power of two (1, 2, 4 or 8), got \(c.rxQueues)")
