@@ -1,3 +1,4 @@
+import Foundation
 import VFDriver
 import XCTest
 
@@ -156,6 +157,20 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(DeviceString("mock:rx_pcap=a.pcap,tx_pcap=b.pcap")?.isMock, true)
         XCTAssertNil(DeviceString("mock:rx_pcap"))
         XCTAssertNil(DeviceString(""))
+    }
+
+    /// What may have kept the EAL from creating a virtual device, said without the EAL's log.
+    func testVirtualDeviceArgumentProblems() throws {
+        let dir = try temporaryDirectory()
+        let input = dir + "/in.pcap"
+        try Data().write(to: URL(fileURLWithPath: input))
+        XCTAssertEqual(DeviceString("net_pcap0,rx_pcap=\(input),tx_pcap=\(dir)/out.pcap")?.argumentProblems, [])
+        XCTAssertEqual(DeviceString("net_pcap0,rx_pcap=\(dir)/none.pcap,tx_pcap=\(dir)/no-dir/out.pcap")?.argumentProblems,
+                       ["rx_pcap \(dir)/none.pcap: no such file", "tx_pcap \(dir)/no-dir/out.pcap: no directory \(dir)/no-dir"])
+        XCTAssertEqual(DeviceString("net_af_packet0,iface=lo")?.argumentProblems, [])
+        XCTAssertEqual(DeviceString("net_af_packet0,iface=nosuch0")?.argumentProblems,
+                       ["iface nosuch0: no such network interface (`ip link` lists them)"])
+        XCTAssertEqual(DeviceString("0000:03:10.0")?.argumentProblems, [])
     }
 
     func testCheckCommandExitsTwoNamingFileAndLine() throws {

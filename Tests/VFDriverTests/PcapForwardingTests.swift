@@ -199,6 +199,17 @@ final class PcapForwardingTests: XCTestCase {
         let result = try VFFwdProcess.run(["run", "--config", "\(dir)/bad.yaml", "--duration", "1"] + Self.eal)
         XCTAssertEqual(result.status, 3, result.stderr)
         XCTAssertTrue(result.stderr.contains("vf-fwd: "), result.stderr)
+
+        // A pcap port whose input file is missing: the PMD refuses it, and vf-fwd says why.
+        try """
+            ports:
+              - { name: a, device: "net_pcap0,rx_pcap=\(dir)/missing.pcap,tx_pcap=\(dir)/out.pcap" }
+              - { name: b, device: net_null0 }
+            rules: [{ in: { port: a, vlan: any }, out: { port: b } }]
+            """.write(toFile: "\(dir)/missing.yaml", atomically: true, encoding: .utf8)
+        let missing = try VFFwdProcess.run(["run", "--config", "\(dir)/missing.yaml", "--duration", "1"] + Self.eal)
+        XCTAssertEqual(missing.status, 3, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("rx_pcap \(dir)/missing.pcap: no such file"), missing.stderr)
     }
 
     /// More buffers than the EAL has memory for: exit 3, the reason and what to do.

@@ -14,11 +14,21 @@ public struct EthPort: PacketPort {
     public static func find(_ device: DeviceString) throws(DPDKError) -> UInt16 {
         var id: UInt16 = 0
         let rc = rte_eth_dev_get_port_by_name(device.ethdevName, &id)
-        if rc != 0 {
-            throw DPDKError("finding device '\(device.ethdevName)'", code: rc,
-                            advice: "check the address with `vf-fwd list` or `dpdk-devbind.py --status`, and that the PMD exists")
-        }
+        guard rc == 0 else { throw DPDKError("finding device '\(device.ethdevName)'", code: rc, advice: notFoundAdvice(device)) }
         return id
+    }
+
+    static func notFoundAdvice(_ device: DeviceString) -> String {
+        switch device {
+        case .pci:
+            "check the address with `vf-fwd list`, and that the device is bound to vfio-pci (`dpdk-devbind.py --status`)"
+        case .vdev(let name, _):
+            (device.argumentProblems + ["the EAL did not create virtual device \(name): check its PMD name and arguments; "
+                                        + "the PMD's own message is in the EAL log (not shown with --quiet or --log-level)"])
+                .joined(separator: "; ")
+        case .mock:
+            "a mock device is not a DPDK device"
+        }
     }
 
     /// Configures the device and its queues (not yet started). RX queues take buffers from `pool`.
