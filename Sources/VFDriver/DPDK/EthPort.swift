@@ -9,6 +9,11 @@ public struct EthPort: PacketPort {
     public let insertsTags: Bool
     /// RX VLAN strip was requested and the device has it.
     public let stripsTags: Bool
+    public let minimumReceiveBurst: Int
+
+    /// Intel PMDs whose vector RX returns nothing when asked for fewer than 32 frames (DPDK's
+    /// ixgbe.rst, "RX Burst Size"; i40e, iavf and ice share the design).
+    static let vectorReceiveDrivers: Set<String> = ["net_ixgbe", "net_ixgbe_vf", "net_i40e", "net_i40e_vf", "net_iavf", "net_ice"]
 
     /// The port the EAL created for `device` (its PCI address or vdev name).
     public static func find(_ device: DeviceString) throws(DPDKError) -> UInt16 {
@@ -71,6 +76,7 @@ public struct EthPort: PacketPort {
         self.id = id
         self.insertsTags = txOffloads != 0
         self.stripsTags = rxOffloads != 0
+        minimumReceiveBurst = Self.vectorReceiveDrivers.contains(String(cString: info.driver_name)) ? 32 : 1
     }
 
     public func start() throws(DPDKError) { try check(rte_eth_dev_start(id), "starting port \(id)") }

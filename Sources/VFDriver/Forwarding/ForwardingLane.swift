@@ -13,6 +13,8 @@ public final class ForwardingLane<Port: PacketPort> {
     @usableFromInline let tables: ForwardingTables
     public let counters: LaneCounters
     public let txQueue: UInt16
+    /// Frames asked of each receive: the config's burst, raised to what every port needs to
+    /// deliver any (an 82599 VF's vector RX: 32). A larger request never waits for more frames.
     public let burst: Int
     /// How many times a TX queue that takes nothing is asked again before its frames drop.
     public let txRetries: Int
@@ -35,6 +37,7 @@ public final class ForwardingLane<Port: PacketPort> {
     public init(plan: ForwardingPlan, ports: [Port], rxPairs: [(port: Int, queue: UInt16)],
                 txQueue: UInt16, burst: Int, txRetries: Int = 32) {
         precondition(ports.count == plan.portCount && (1...512).contains(burst))
+        let burst = max(burst, ports.map(\.minimumReceiveBurst).max() ?? 1)
         self.plan = plan
         tables = plan.tables
         self.txQueue = txQueue

@@ -33,4 +33,10 @@ public protocol PacketPort {
     func transmit(queue: UInt16, from buffers: UnsafeMutablePointer<Buffer>, count: Int) -> Int
     /// TX VLAN insert is on: a single output tag can be left to the NIC.
     var insertsTags: Bool { get }
+    /// The fewest frames `receive` must be asked for to deliver any (a vector RX path's limit).
+    var minimumReceiveBurst: Int { get }
+}
+
+extension PacketPort {
+    public var minimumReceiveBurst: Int { 1 }
 }
