@@ -1,8 +1,8 @@
 import VFDriver
 import XCTest
 
-/// A port whose receive delivers nothing unless asked for 32 frames or more, as ixgbevf's vector
-/// RX; it records what it was asked for.
+/// A port that wants receives of 32 frames or more, as ixgbevf's vector RX; it records what it
+/// was asked for.
 struct VectorReceivePort: PacketPort {
     let requested: UnsafeMutablePointer<Int>
     var insertsTags: Bool { false }
@@ -17,7 +17,7 @@ struct VectorReceivePort: PacketPort {
 }
 
 final class ForwardingLaneTests: XCTestCase {
-    /// `burst: 4` on an 82599 VF would receive nothing at all; the lane asks for 32 instead.
+    /// `burst: 4` on an 82599 VF is below what its vector RX is made for; the lane asks for 32.
     func testBurstIsRaisedToWhatThePortNeeds() throws {
         let config = try ForwarderConfig.load(yaml: """
             ports: [{ name: a, device: "mock:" }, { name: b, device: "mock:" }]

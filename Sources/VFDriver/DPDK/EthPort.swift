@@ -11,8 +11,9 @@ public struct EthPort: PacketPort {
     public let stripsTags: Bool
     public let minimumReceiveBurst: Int
 
-    /// Intel PMDs whose vector RX returns nothing when asked for fewer than 32 frames (DPDK's
-    /// ixgbe.rst, "RX Burst Size"; i40e, iavf and ice share the design).
+    /// Intel PMDs whose vector RX returns nothing when asked for fewer than 4 frames and rounds
+    /// other requests down to a multiple of 4 (ixgbe_rxtx_vec_sse.c; i40e, iavf and ice share the
+    /// design); DPDK's ixgbe.rst ("RX Burst Size") asks for 32.
     static let vectorReceiveDrivers: Set<String> = ["net_ixgbe", "net_ixgbe_vf", "net_i40e", "net_i40e_vf", "net_iavf", "net_ice"]
 
     /// The port the EAL created for `device` (its PCI address or vdev name).
