@@ -12,6 +12,8 @@ struct ListCommand: ParsableCommand {
     func run() throws {
         let functions = SRIOVInventory.scan()
         if json {
+            // JSONEncoder pretty-prints an empty array across three lines.
+            if functions.isEmpty { print("[]"); return }
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             print(String(decoding: try encoder.encode(functions), as: UTF8.self))
