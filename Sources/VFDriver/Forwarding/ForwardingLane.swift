@@ -162,12 +162,8 @@ public final class ForwardingLane<Port: PacketPort> {
         let common = classified.common, uniform = classified.uniform
         counters.addReceived(port: inPort, packets: n, bytes: receivedBytes)
         if uniform && common >= 0 {
-            var bytes = rewrittenBytes
-            // A tag left to TX insert is on the wire too; count it before the frames leave us.
-            if tables.insertsTags[common] {
-                for i in 0..<n { bytes &+= received[i].wireLength &- received[i].length }
-            }
-            send(received, count: n, bytes: bytes, on: common, from: inPort)
+            send(received, count: n, bytes: addingInsertedTags(rewrittenBytes, received, count: n, on: common),
+                 on: common, from: inPort)
             return
         }
         let staged = self.staged, stagedCount = self.stagedCount, stagedBytes = self.stagedBytes, burst = self.burst
@@ -237,14 +233,19 @@ public final class ForwardingLane<Port: PacketPort> {
     func flush(_ out: Int, from inPort: Int) {
         let n = stagedCount[out]
         let frames = staged + out * burst
-        var bytes = stagedBytes[out]
-        // A tag left to TX insert is on the wire too; count it before the frames leave us.
-        if tables.insertsTags[out] {
-            for i in 0..<n { bytes &+= frames[i].wireLength &- frames[i].length }
-        }
-        send(frames, count: n, bytes: bytes, on: out, from: inPort)
+        send(frames, count: n, bytes: addingInsertedTags(stagedBytes[out], frames, count: n, on: out), on: out, from: inPort)
         stagedCount[out] = 0
         stagedBytes[out] = 0
+    }
+
+    /// `bytes`, the frames' lengths, plus the tags `out` inserts on transmit: a tag left to TX
+    /// insert is on the wire too, so it is counted before the frames leave us.
+    @inlinable @inline(__always)
+    func addingInsertedTags(_ bytes: Int, _ frames: UnsafeMutablePointer<Buffer>, count n: Int, on out: Int) -> Int {
+        guard tables.insertsTags[out] else { return bytes }
+        var bytes = bytes
+        for i in 0..<n { bytes &+= frames[i].wireLength &- frames[i].length }
+        return bytes
     }
 
     /// Sends `n` frames of `bytes` wire bytes on `out`; what the queue does not take is freed

@@ -118,5 +118,4 @@ public struct ForwardingTables {
     /// The port's `any`-only target, when its frames pass unparsed (spec section 4, cross-connect).
     @inlinable
     public func crossConnectTarget(of port: Int) -> Int { Int(classifiers[port].crossConnect) }
-
 }
