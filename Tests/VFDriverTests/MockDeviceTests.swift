@@ -38,7 +38,7 @@ final class MockDeviceTests: XCTestCase {
     func send(_ vf: MockVF, _ frames: [[UInt8]]) -> Int {
         var buffers = frames.map { bytes in
             let b = vf.pool.allocate()!
-            bytes.withUnsafeBytes { b.setFrame($0) }
+            XCTAssertTrue(bytes.withUnsafeBytes { b.setFrame($0) })
             return b
         }
         let n = vf.port.transmit(queue: 0, from: &buffers, count: buffers.count)
@@ -114,6 +114,34 @@ final class MockDeviceTests: XCTestCase {
         receiveAll(vf).forEach { $0.free() }
         XCTAssertEqual(vf.counters.ipackets, 1)
         XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
+    /// A frame longer than one buffer comes from `rx_pcap` in chained segments, as DPDK's pcap
+    /// PMD delivers it (`eth_pcap_rx_jumbo`); while the pool cannot supply them it waits, and
+    /// freeing the frame returns every segment.
+    func testFrameLongerThanABufferArrivesInSegments() throws {
+        let dir = try temporaryDirectory()
+        let jumbo = frame(to: 0, payload: 5000)
+        try PcapFile.write([jumbo, frame(to: 0)], to: "\(dir)/in.pcap")
+        // 2048 bytes after the first buffer's headroom, 2176 in each further one: 3 for the jumbo.
+        let pool = MockPool(size: 4)
+        let vf = try MockVF(rxPcap: "\(dir)/in.pcap", txPcap: nil, pool: pool)
+        var c = PortConfiguration()
+        c.rxDescriptors = 64
+        try vf.configure(c)
+        try vf.start()
+        let held = [pool.allocate()!, pool.allocate()!]
+        XCTAssertEqual(receiveAll(vf), [], "two buffers cannot hold the jumbo frame")
+        XCTAssertEqual(pool.inUseCount, 2, "the attempt gave its buffers back")
+        held.forEach { $0.free() }
+        let got = receiveAll(vf)
+        XCTAssertEqual(got.map(\.frame), [jumbo, frame(to: 0)])
+        XCTAssertEqual(got.map(\.length), [jumbo.count, frame(to: 0).count])
+        XCTAssertEqual(got.map(\.isContiguous), [false, true])
+        XCTAssertEqual(pool.inUseCount, 4)
+        got.forEach { $0.free() }
+        XCTAssertEqual(pool.inUseCount, 0)
+        XCTAssertEqual(vf.counters.ipackets, 2)
     }
 
     func testUndersizeOversizeAndCorruptFramesAreIErrors() throws {

@@ -64,12 +64,12 @@ final class VLANEngineTests: XCTestCase {
     /// The per-port translate table is a shortcut for single-tag translate: on every golden frame
     /// it gives the general path's verdict and bytes, with and without TX insert on the out port.
     func testTranslateTableDecidesAsTheGeneralPath() {
-        let pool = MockPool(size: 8)
+        let pool = MockPool(size: 64)
         for insert in [false, true] {
             let plan = ForwardingPlan(config: config, insertsTags: Array(repeating: insert, count: config.ports.count))
             for c in GoldenCases.all {
                 let fast = pool.allocate()!, general = pool.allocate()!
-                c.input.withUnsafeBytes { fast.setFrame($0); general.setFrame($0) }
+                XCTAssertTrue(c.input.withUnsafeBytes { fast.setFrame($0) && general.setFrame($0) })
                 let verdict = plan.decide(fast, inPort: portIndex(c.inPort))
                 XCTAssertEqual(verdict, plan.decide(general, inPort: portIndex(c.inPort), shortcut: false), c.name)
                 if verdict >= 0 { XCTAssertEqual(Offload.wireBytes(fast), Offload.wireBytes(general), c.name) }

@@ -44,19 +44,28 @@ final class MockFrameSource {
             // Nested two-argument min: the variadic one would allocate its arguments' array.
             let missing = min(min(wanted - ring.count, ring.freeCount), min(64, infinite ? 64 : frameCount - index))
             if missing <= 0 { break }
-            let n = pool.allocateBulk(into: scratch, count: missing)
+            var n = pool.allocateBulk(into: scratch, count: missing)
             if n == 0 { break }
+            var poolRanDry = false
             for i in 0..<n {
                 if index == frameCount { index = 0 }
                 let frame = UnsafeRawBufferPointer(start: bytes + offsets[index], count: offsets[index + 1] - offsets[index])
                 let buffer = MockBuffer(raw: scratch[i])
-                buffer.setFrame(frame)
+                // A frame longer than a buffer takes more from the pool; when none is left, it
+                // waits for the next poll with the buffers not yet filled.
+                guard buffer.setFrame(frame) else {
+                    pool.releaseBulk(scratch + i, count: n - i)
+                    n = i
+                    poolRanDry = true
+                    break
+                }
                 if strip { MockVF.strip(buffer) }
                 octets += frame.count
                 index += 1
             }
             packets += n
             ring.enqueueBulk(scratch, count: n)
+            if poolRanDry { break }
         }
         next = index
         vf.hardware.received(octets, packets: packets)
@@ -71,8 +80,13 @@ final class MockFrameSink {
 
     init(path: String) { self.path = path }
 
-    func write(_ frame: UnsafeRawBufferPointer) {
-        PcapFile.appendRecord([UInt8](frame), timestamp: count, to: &image)
+    /// As DPDK's pcap PMD: a frame in several segments is captured up to RTE_ETH_PCAP_SNAPLEN
+    /// bytes (the record keeps its full length), one in a single buffer whole.
+    func write(_ buffer: MockBuffer) {
+        buffer.withFrame { frame in
+            let captured = buffer.isContiguous ? frame.count : min(frame.count, PcapFile.dpdkSegmentedSnapLength)
+            PcapFile.appendRecord(Array(frame[..<captured]), length: frame.count, timestamp: count, to: &image)
+        }
         count += 1
     }
 

@@ -14,6 +14,7 @@ public final class MockPool {
     /// Any thread may allocate and free.
     public init(size: Int, dataRoom: Int = 2048 + MockPool.headroom) {
         precondition(size > 0 && dataRoom <= Int(UInt16.max))
+        precondition(MemoryLayout<MockBuffer.Header>.size <= MockBuffer.headerBytes, "buffer header outgrew its cache line")
         self.size = size
         bufferBytes = MockBuffer.headerBytes + dataRoom
         block = .allocate(byteCount: size * bufferBytes, alignment: 64)
@@ -22,7 +23,8 @@ public final class MockPool {
         for i in 0..<size {
             let raw = block + i * bufferBytes
             raw.bindMemory(to: MockBuffer.Header.self, capacity: 1).initialize(
-                to: .init(dataOffset: UInt32(Self.headroom), length: 0, flags: 0, vlanTCI: 0, capacity: UInt16(dataRoom), pool: me))
+                to: .init(dataOffset: UInt32(Self.headroom), length: 0, flags: 0, vlanTCI: 0, capacity: UInt16(dataRoom), pool: me,
+                          segmentLength: 0, next: nil))
             _ = free.enqueue(raw)
         }
     }
@@ -36,6 +38,7 @@ public final class MockPool {
         let buffer = MockBuffer(raw: raw)
         buffer.header.pointee.dataOffset = UInt32(Self.headroom)
         buffer.header.pointee.length = 0
+        buffer.header.pointee.segmentLength = 0
         buffer.header.pointee.flags = 0
         return buffer
     }
@@ -47,12 +50,13 @@ public final class MockPool {
             let header = MockBuffer(raw: buffers[i]).header
             header.pointee.dataOffset = UInt32(Self.headroom)
             header.pointee.length = 0
+            header.pointee.segmentLength = 0
             header.pointee.flags = 0
         }
         return n
     }
 
-    /// Returns `count` buffers at once (one ring operation).
+    /// Returns `count` one-segment buffers at once (one ring operation).
     func releaseBulk(_ buffers: UnsafeMutablePointer<UnsafeMutableRawPointer>, count: Int) {
         let returned = free.enqueueBulk(buffers, count: count)
         precondition(returned == count, "buffers were freed twice")

@@ -40,14 +40,22 @@ extension MockVF {
             totals.rxNoMbuf += 1
             return false
         }
-        hardware.received(bytes.count)
+        // The MTU check above keeps a filtered frame within one buffer; one from a test may
+        // need more, and the pool may have none left.
+        let stored: Bool
         if portTag != nil {
             // Remove the PF's tag: the VF sees the frame as sent inside the port VLAN.
-            buffer.setFrame(UnsafeRawBufferPointer(rebasing: bytes[0..<12]))
-            _ = buffer.append(UnsafeRawBufferPointer(rebasing: bytes[16...]))
+            stored = buffer.setFrame(UnsafeRawBufferPointer(rebasing: bytes[0..<12]))
+                && buffer.append(UnsafeRawBufferPointer(rebasing: bytes[16...]))
         } else {
-            buffer.setFrame(bytes)
+            stored = buffer.setFrame(bytes)
         }
+        guard stored else {
+            buffer.free()
+            totals.rxNoMbuf += 1
+            return false
+        }
+        hardware.received(bytes.count)
         if configuration.vlanStrip { MockVF.strip(buffer) }
         _ = ring.enqueue(buffer.raw)
         return true
@@ -111,10 +119,18 @@ extension MockVF {
                 if nic == nil && sink == nil && !insert {
                     // Nowhere to deliver: count the burst once, as the wire would.
                     var octets = 0
-                    for i in 0..<n { octets += MockBuffer(raw: txScratch[i]).length }
+                    for i in 0..<n {
+                        let buffer = MockBuffer(raw: txScratch[i])
+                        octets += buffer.length
+                        buffer.freeTrailingSegments()
+                    }
                     hardware.sent(octets, packets: n)
                 } else {
-                    for i in 0..<n { send(MockBuffer(raw: txScratch[i])) }
+                    for i in 0..<n {
+                        let buffer = MockBuffer(raw: txScratch[i])
+                        send(buffer)
+                        buffer.freeTrailingSegments()
+                    }
                 }
                 pool.releaseBulk(txScratch, count: n)
             }
@@ -130,17 +146,18 @@ extension MockVF {
             UnsafeMutableRawPointer(p).copyMemory(from: p + 4, byteCount: 12)
             p[12] = 0x81; p[13] = 0x00; p[14] = UInt8(tci >> 8); p[15] = UInt8(tci & 0xff)
         }
-        let frame = UnsafeRawBufferPointer(start: buffer.data, count: buffer.length)
         if let nic {
-            if spoofCheck && !frame[6..<12].elementsEqual(mac) {
-                totals.spoofed += 1
-                return
+            buffer.withFrame { frame in
+                if spoofCheck && !frame[6..<12].elementsEqual(mac) {
+                    totals.spoofed += 1
+                    return
+                }
+                hardware.sent(frame.count)
+                nic.switchFrame(frame, from: self)
             }
-            hardware.sent(frame.count)
-            nic.switchFrame(frame, from: self)
         } else {
-            hardware.sent(frame.count)
-            sink?.write(frame)
+            hardware.sent(buffer.length)
+            sink?.write(buffer)
         }
     }
 }

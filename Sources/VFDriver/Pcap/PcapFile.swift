@@ -5,6 +5,9 @@ public enum PcapFile {
     static let magicMicroseconds: UInt32 = 0xa1b2_c3d4
     static let magicNanoseconds: UInt32 = 0xa1b2_3c4d
     static let linkTypeEthernet: UInt32 = 1
+    /// The pcap PMD captures a frame in several mbufs up to RTE_ETH_PCAP_SNAPLEN bytes
+    /// (RTE_ETHER_MAX_JUMBO_FRAME_LEN).
+    static let dpdkSegmentedSnapLength = 0x3f00
 
     public struct FormatError: Error, CustomStringConvertible {
         public var path: String
@@ -61,11 +64,13 @@ public enum PcapFile {
         return out
     }
 
-    static func appendRecord(_ frame: [UInt8], timestamp: UInt64, to out: inout [UInt8]) {
+    /// One record of `frame`, captured from a frame of `length` bytes on the wire (more when
+    /// the capture is cut short).
+    static func appendRecord(_ frame: [UInt8], length: Int? = nil, timestamp: UInt64, to out: inout [UInt8]) {
         append32(UInt32(timestamp / 1_000_000), &out)
         append32(UInt32(timestamp % 1_000_000), &out)
         append32(UInt32(frame.count), &out)
-        append32(UInt32(frame.count), &out)
+        append32(UInt32(length ?? frame.count), &out)
         out += frame
     }
 

@@ -106,6 +106,8 @@ enum GoldenCases {
         add("MTU + 1, 0->2", "a", frame([], payload: 1501)) { _ in .dropped(.mtu) }
         add("MTU exactly, 2->0", "a", frame([tag(50), tag(51)], payload: 1500), out([], "b"))
         add("MTU + 1, 2->0", "a", frame([tag(50), tag(51)], payload: 1501)) { _ in .dropped(.mtu) }
+        // Longer than one packet buffer: DPDK's pcap PMD and the mock deliver it in segments.
+        add("jumbo in segments, 1->1", "a", frame([tag(30)], payload: 9000)) { _ in .dropped(.mtu) }
 
         // Runts and cut tags.
         let full = frame([tag(50), tag(51)]).bytes

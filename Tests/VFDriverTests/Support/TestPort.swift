@@ -18,7 +18,8 @@ final class TestWire {
 
     func inject(_ bytes: [UInt8], port: Int, stripOuterTag: Bool = false) {
         let buffer = pool.allocate()!
-        bytes.withUnsafeBytes { buffer.setFrame($0) }
+        let stored = bytes.withUnsafeBytes { buffer.setFrame($0) }
+        precondition(stored, "the test pool ran out of buffers")
         if stripOuterTag { Offload.strip(buffer) }
         inbound[port].append(buffer)
     }
@@ -60,7 +61,8 @@ enum Offload {
         let bytes = buffer.frame
         guard bytes.count >= 18, bytes[12] == 0x81, bytes[13] == 0x00 else { return }
         let tci = UInt16(bytes[14]) << 8 | UInt16(bytes[15])
-        (Array(bytes[0..<12]) + Array(bytes[16...])).withUnsafeBytes { buffer.setFrame($0) }
+        let stored = (Array(bytes[0..<12]) + Array(bytes[16...])).withUnsafeBytes { buffer.setFrame($0) }
+        precondition(stored, "the test pool ran out of buffers")
         buffer.markStripped(tci: tci)
     }
 
