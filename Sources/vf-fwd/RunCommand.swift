@@ -30,6 +30,13 @@ struct RunCommand: ParsableCommand {
     func validate() throws {
         if let duration, !(duration > 0) { throw ValidationError("--duration must be a positive number of seconds") }
         if let statsInterval, !(statsInterval > 0) { throw ValidationError("--stats-interval must be a positive number of seconds") }
+        // Found out now, not after a long run whose counters would then be lost.
+        if let statsJSON {
+            let directory = (statsJSON as NSString).deletingLastPathComponent
+            guard access(directory.isEmpty ? "." : directory, W_OK) == 0 else {
+                throw ValidationError("--stats-json \(statsJSON): cannot write in \(directory.isEmpty ? "." : directory) (\(String(cString: strerror(errno))))")
+            }
+        }
     }
 
     func run() throws {

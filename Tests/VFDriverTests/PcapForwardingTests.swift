@@ -224,6 +224,33 @@ final class PcapForwardingTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("rx_pcap \(dir)/missing.pcap: no such file"), missing.stderr)
     }
 
+    /// The mock's files fail as the pcap PMD's do, when the device is created (exit 3, with the
+    /// reason), and an unwritable `--stats-json` before anything is forwarded (exit 2).
+    func testFileProblemsStopTheRunBeforeForwarding() throws {
+        let dir = try temporaryDirectory()
+        try PcapFile.write([Frame().bytes], to: "\(dir)/in.pcap")
+        func config(rx: String, tx: String) throws -> String {
+            try """
+                ports:
+                  - { name: a, device: "mock:rx_pcap=\(rx),tx_pcap=\(tx)" }
+                  - { name: b, device: "mock:" }
+                rules: [{ in: { port: a, vlan: any }, out: { port: b } }]
+                """.write(toFile: "\(dir)/m.yaml", atomically: true, encoding: .utf8)
+            return "\(dir)/m.yaml"
+        }
+        let noOutput = try VFFwdProcess.run(["run", "--config", try config(rx: "\(dir)/in.pcap", tx: "\(dir)/no/out.pcap"), "--duration", "1"])
+        XCTAssertEqual(noOutput.status, 3, noOutput.stderr)
+        XCTAssertTrue(noOutput.stderr.contains("\(dir)/no/out.pcap: cannot create tx_pcap (No such file or directory)"), noOutput.stderr)
+        let noInput = try VFFwdProcess.run(["run", "--config", try config(rx: "\(dir)/none.pcap", tx: "\(dir)/out.pcap"), "--duration", "1"])
+        XCTAssertEqual(noInput.status, 3, noInput.stderr)
+        XCTAssertTrue(noInput.stderr.contains("\(dir)/none.pcap: cannot read the file (No such file or directory)"), noInput.stderr)
+        let noStats = try VFFwdProcess.run(["run", "--config", try config(rx: "\(dir)/in.pcap", tx: "\(dir)/out.pcap"),
+                                            "--duration", "1", "--stats-json", "\(dir)/no/s.json"])
+        XCTAssertEqual(noStats.status, 2, noStats.stderr)
+        XCTAssertTrue(noStats.stderr.contains("--stats-json \(dir)/no/s.json: cannot write in \(dir)/no"), noStats.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/out.pcap"), "nothing ran")
+    }
+
     /// More buffers than the EAL has memory for: exit 3, the reason and what to do.
     func testPoolTooLargeForTheMemoryExitsThreeWithAdvice() throws {
         let dir = try temporaryDirectory()

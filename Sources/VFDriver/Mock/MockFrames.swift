@@ -73,12 +73,21 @@ final class MockFrameSource {
 }
 
 /// Frames a standalone mock VF sent, kept as a pcap file image and written when the port closes.
+/// The file is created with the device, as the pcap PMD opens its dumper, so a path that
+/// cannot be written fails before any frame is forwarded.
 final class MockFrameSink {
     let path: String
+    private let file: Int32
     var image = PcapFile.header()
     var count: UInt64 = 0
 
-    init(path: String) { self.path = path }
+    init(path: String) throws(PcapFile.FormatError) {
+        self.path = path
+        file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard file >= 0 else { throw PcapFile.FormatError(path: path, problem: "cannot create tx_pcap (\(String(cString: strerror(errno))))") }
+    }
+
+    deinit { close(file) }
 
     /// As DPDK's pcap PMD: a frame in several segments is captured up to RTE_ETH_PCAP_SNAPLEN
     /// bytes (the record keeps its full length), one in a single buffer whole.
@@ -90,7 +99,11 @@ final class MockFrameSink {
         count += 1
     }
 
-    func flush() throws {
-        try Data(image).write(to: URL(fileURLWithPath: path))
+    /// Writes every frame so far; a later flush rewrites the file with the frames since added.
+    func flush() throws(PcapFile.FormatError) {
+        let written = image.withUnsafeBytes { pwrite(file, $0.baseAddress, $0.count, 0) }
+        guard written == image.count, ftruncate(file, off_t(image.count)) == 0 else {
+            throw PcapFile.FormatError(path: path, problem: "cannot write tx_pcap (\(String(cString: strerror(errno))))")
+        }
     }
 }

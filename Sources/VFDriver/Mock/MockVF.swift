@@ -112,7 +112,7 @@ public final class MockVF {
     public convenience init(rxPcap: String?, txPcap: String?, infiniteRx: Bool = false, pool: MockPool) throws {
         self.init(index: 0, mac: [0x02, 0x09, 0, 0, 0, 0], pool: pool,
                   source: MockFrameSource(frames: try rxPcap.map(PcapFile.read) ?? [], infinite: infiniteRx),
-                  sink: txPcap.map(MockFrameSink.init))
+                  sink: try txPcap.map(MockFrameSink.init(path:)))
         trusted = true
         promiscuous = true
     }
