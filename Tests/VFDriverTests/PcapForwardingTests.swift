@@ -7,8 +7,9 @@ final class PcapForwardingTests: XCTestCase {
     static let eal = ["--", "-l", "0", "--no-huge", "-m", "256", "--no-pci", "--log-level=3"]
 
     /// The golden suite through vf-fwd on pcap-backed ports: returns the frames each port sent
-    /// and the stats JSON. `device(i, rx, tx)` is port i's device string.
-    func runGolden(_ name: String, device: (Int, String, String) -> String) throws -> (sent: [String: [[UInt8]]], stats: StatsJSON) {
+    /// and the stats JSON. `device(i, rx, tx)` is port i's device string; `offloads` turns on
+    /// every port's VLAN strip and insert (`vlan-offload`).
+    func runGolden(_ name: String, device: (Int, String, String) -> String, offloads: Bool = false) throws -> (sent: [String: [[UInt8]]], stats: StatsJSON) {
         let dir = try temporaryDirectory(name)
         let base = try ForwarderConfig.load(yaml: GoldenCases.yaml, file: "golden.yaml")
         var yaml = GoldenCases.yaml
@@ -17,7 +18,7 @@ final class PcapForwardingTests: XCTestCase {
         for (i, port) in base.ports.enumerated() {
             try PcapFile.write(inputs[port.name] ?? [], to: "\(dir)/in-\(port.name).pcap")
             let device = device(i, "\(dir)/in-\(port.name).pcap", "\(dir)/out-\(port.name).pcap")
-            yaml = yaml.replacingOccurrences(of: "net_null\(i) }", with: "\"\(device)\" }")
+            yaml = yaml.replacingOccurrences(of: "net_null\(i) }", with: "\"\(device)\"" + (offloads ? ", vlan-offload: true }" : " }"))
         }
         try yaml.write(toFile: "\(dir)/golden.yaml", atomically: true, encoding: .utf8)
         let result = try VFFwdProcess.run(["run", "--config", "\(dir)/golden.yaml", "--duration", "1.5",
@@ -74,20 +75,33 @@ final class PcapForwardingTests: XCTestCase {
     /// Differential: one traffic file through DPDK's pcap PMD and through the mock gives the
     /// same frames and the same counts, the drivers' own packet counters included.
     func testMockMatchesDPDKPcapOnTheSameTraffic() throws {
-        let dpdk = try runGolden("dpdk-diff", device: Self.pcapDevice)
-        let mock = try runGolden("mock-diff", device: Self.mockDevice)
-        XCTAssertEqual(dpdk.sent, mock.sent)
+        assertSameResults(try runGolden("dpdk-diff", device: Self.pcapDevice), try runGolden("mock-diff", device: Self.mockDevice))
+    }
+
+    /// The mock has the 82599 VF's VLAN strip and insert, the pcap PMD has neither: with
+    /// offloads on, the mock's rewrite uses them and DPDK's is done in software, and still the
+    /// frames and every count, bytes included, are the same.
+    func testMockWithVLANOffloadsMatchesDPDKInSoftware() throws {
+        let mock = try runGolden("mock-offload", device: Self.mockDevice, offloads: true)
+        checkGolden(mock)
+        assertSameResults(try runGolden("dpdk-offload", device: Self.pcapDevice, offloads: true), mock)
+    }
+
+    func assertSameResults(_ dpdk: (sent: [String: [[UInt8]]], stats: StatsJSON), _ mock: (sent: [String: [[UInt8]]], stats: StatsJSON),
+                           file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(dpdk.sent, mock.sent, file: file, line: line)
         for name in dpdk.sent.keys {
             for key in ["rx_packets", "rx_bytes", "tx_packets", "tx_bytes"] {
-                XCTAssertEqual(dpdk.stats.value(name, key), mock.stats.value(name, key), "\(key) of \(name)")
+                XCTAssertEqual(dpdk.stats.value(name, key), mock.stats.value(name, key), "\(key) of \(name)", file: file, line: line)
             }
             for reason in DropReason.allCases {
-                XCTAssertEqual(dpdk.stats.drop(name, reason.key), mock.stats.drop(name, reason.key), "\(reason.key) of \(name)")
+                XCTAssertEqual(dpdk.stats.drop(name, reason.key), mock.stats.drop(name, reason.key), "\(reason.key) of \(name)",
+                               file: file, line: line)
             }
             for key in ["ipackets", "opackets"] {
                 let d = (dpdk.stats.port(name)["device"] as! [String: Any])[key] as! Int
                 let m = (mock.stats.port(name)["device"] as! [String: Any])[key] as! Int
-                XCTAssertEqual(d, m, "device \(key) of \(name)")
+                XCTAssertEqual(d, m, "device \(key) of \(name)", file: file, line: line)
             }
         }
     }

@@ -108,16 +108,18 @@ public final class ForwardingLane<Port: PacketPort> {
     @inlinable
     func forwardUnparsed(_ n: Int, from inPort: Int, to outPort: Int) {
         var bytes = 0
-        for i in 0..<n { bytes &+= received[i].length }
-        counters.addReceived(port: inPort, packets: n, bytes: bytes)
-        if tables.stripsTags[inPort] {
-            let kept = restoreStrippedTags(n, from: inPort, to: outPort)
-            bytes = 0
-            for i in 0..<kept { bytes &+= received[i].wireLength }
-            send(received, count: kept, bytes: bytes, on: outPort, from: inPort)
-        } else {
+        guard tables.stripsTags[inPort] else {
+            for i in 0..<n { bytes &+= received[i].length }
+            counters.addReceived(port: inPort, packets: n, bytes: bytes)
             send(received, count: n, bytes: bytes, on: outPort, from: inPort)
+            return
         }
+        for i in 0..<n { bytes &+= received[i].receivedWireLength }
+        counters.addReceived(port: inPort, packets: n, bytes: bytes)
+        let kept = restoreStrippedTags(n, from: inPort, to: outPort)
+        bytes = 0
+        for i in 0..<kept { bytes &+= received[i].wireLength }
+        send(received, count: kept, bytes: bytes, on: outPort, from: inPort)
     }
 
     /// RX VLAN strip took tags out of frames that must leave unchanged: put them back, in the
@@ -151,12 +153,12 @@ public final class ForwardingLane<Port: PacketPort> {
         if let translation = tables.translations[inPort] {
             // One loop per case, so the per-frame test of the strip flag is compiled in or out.
             if tables.stripsTags[inPort] {
-                classified = classify(n, from: inPort) { translation.translate($0, length: $1, mayBeStripped: true) }
+                classified = classify(n, from: inPort, stripping: true) { translation.translate($0, length: $1, mayBeStripped: true) }
             } else {
-                classified = classify(n, from: inPort) { translation.translate($0, length: $1, mayBeStripped: false) }
+                classified = classify(n, from: inPort, stripping: false) { translation.translate($0, length: $1, mayBeStripped: false) }
             }
         } else {
-            classified = classify(n, from: inPort) { _, _ in -1 }
+            classified = classify(n, from: inPort, stripping: tables.stripsTags[inPort]) { _, _ in -1 }
         }
         let receivedBytes = classified.receivedBytes, rewrittenBytes = classified.rewrittenBytes
         let common = classified.common, uniform = classified.uniform
@@ -191,13 +193,14 @@ public final class ForwardingLane<Port: PacketPort> {
     }
 
     /// Decides every frame of the burst into `verdicts`: `hotCase` first (a translate table,
-    /// returning -1 when the frame is not its case), else the general decision.
+    /// returning -1 when the frame is not its case), else the general decision. `stripping`:
+    /// the port's RX VLAN strip is on, so frames may have arrived with a tag the NIC took off.
     @inlinable @inline(__always)
-    func classify(_ n: Int, from inPort: Int, hotCase: (Buffer, Int) -> Int) -> ClassifiedBurst {
+    func classify(_ n: Int, from inPort: Int, stripping: Bool, hotCase: (Buffer, Int) -> Int) -> ClassifiedBurst {
         // Locals, not properties: stores into frames could alias them, forcing reloads per frame.
         let tables = self.tables, received = self.received, verdicts = self.verdicts
         let classifier = tables.classifiers[inPort]
-        var receivedBytes = 0, lengthChange = 0
+        var receivedBytes = 0, lengthChange = 0, strippedTags = 0
         // Every verdict equal exactly when their bitwise AND equals their OR: no branch per frame.
         var allAnd = -1, allOr = 0
         // The PMD wrote the mbuf headers but not the frames: start loading frames a few ahead.
@@ -208,6 +211,7 @@ public final class ForwardingLane<Port: PacketPort> {
             let buffer = received[i]
             let length = buffer.length
             receivedBytes &+= length
+            if stripping && buffer.strippedTCI != nil { strippedTags &+= 1 }
             var verdict = hotCase(buffer, length)
             if verdict < 0 {
                 verdict = Self.decideInGeneral(buffer, tables: tables, classifier: classifier)
@@ -217,7 +221,8 @@ public final class ForwardingLane<Port: PacketPort> {
             allAnd &= verdict
             allOr |= verdict
         }
-        return ClassifiedBurst(receivedBytes: receivedBytes, rewrittenBytes: receivedBytes &+ lengthChange,
+        return ClassifiedBurst(receivedBytes: receivedBytes &+ strippedTags &* TagStack.tagBytes,
+                               rewrittenBytes: receivedBytes &+ lengthChange,
                                common: allOr, uniform: allAnd == allOr)
     }
 
@@ -282,8 +287,9 @@ public final class ForwardingLane<Port: PacketPort> {
     }
 }
 
-/// What `classify` learnt about a burst: its bytes before and after rewrite, and whether every
-/// frame got the same verdict (`common`).
+/// What `classify` learnt about a burst: its bytes as received on the wire (tags RX strip took
+/// off included) and its frames' lengths after rewrite, and whether every frame got the same
+/// verdict (`common`).
 @frozen @usableFromInline
 struct ClassifiedBurst {
     @usableFromInline let receivedBytes: Int

@@ -37,6 +37,12 @@ public protocol PacketPort {
     var minimumReceiveBurst: Int { get }
 }
 
+extension PacketBuffer {
+    /// Bytes the frame had on the wire when it arrived: `length`, plus the tag RX VLAN strip
+    /// took off. Received bytes are counted so, whatever the port's offloads.
+    @inlinable public var receivedWireLength: Int { length + (strippedTCI == nil ? 0 : TagStack.tagBytes) }
+}
+
 extension PacketPort {
     public var minimumReceiveBurst: Int { 1 }
 }
