@@ -101,6 +101,15 @@ final class ConfigTests: XCTestCase {
         assertError(header + "  - name: a\n    device: net_null2\n", line: 6, contains: "duplicate port name 'a'")
     }
 
+    /// Spec-silent: one device cannot be two ports (the EAL would make one port of both).
+    func testDuplicateDevices() {
+        assertError(header + "  - name: c\n    device: \"net_null1,size=128\"\n", line: 6,
+                    contains: "port 'c' uses device net_null1, as port 'b' on line 4 does")
+        let pci = "ports:\n  - { name: a, device: \"0000:03:1a.0\" }\n  - { name: b, device: \"03:1A.0\" }\n"
+        assertError(pci, line: 3, contains: "port 'b' uses device 0000:03:1A.0, as port 'a' on line 2 does")
+        XCTAssertNoThrow(try load("ports:\n  - { name: a, device: \"mock:\" }\n  - { name: b, device: \"mock:\" }\n"))
+    }
+
     func testRuleNamingUnknownPort() {
         assertError(header + "rules:\n  - in: { port: a, vlan: 1 }\n    out: { port: c, vlan: 2 }\n", line: 8, contains: "unknown port 'c'")
     }

@@ -44,6 +44,10 @@ private struct ConfigLoader {
             if let earlier = config.ports.firstIndex(where: { $0.name == port.name }) {
                 throw error(item, "duplicate port name '\(port.name)' (first defined on line \(portLines[earlier]))")
             }
+            // The EAL would make one port of both, and the second close would fail.
+            if let earlier = config.ports.firstIndex(where: { Self.sameDevice($0.device, port.device) }) {
+                throw error(item, "port '\(port.name)' uses device \(port.device.ethdevName), as port '\(config.ports[earlier].name)' on line \(portLines[earlier]) does; a device can be one port only")
+            }
             config.ports.append(port)
             portLines.append(item.mark?.line ?? 1)
         }
@@ -70,6 +74,11 @@ private struct ConfigLoader {
             }
         }
         return config
+    }
+
+    /// Two DPDK device strings naming one ethdev (each `mock:` port is a VF of its own).
+    static func sameDevice(_ a: DeviceString, _ b: DeviceString) -> Bool {
+        !a.isMock && !b.isMock && a.ethdevName.lowercased() == b.ethdevName.lowercased()
     }
 
     func loadPort(_ node: Node) throws(ConfigError) -> PortConfig {
