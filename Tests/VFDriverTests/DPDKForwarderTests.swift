@@ -5,15 +5,6 @@ import XCTest
 
 /// `DPDKForwarder` in this process, on `net_null` vdevs plugged into the test run's EAL.
 final class DPDKForwarderTests: XCTestCase {
-    /// Plugs `names` in as vdevs for the test and out again after it.
-    func plugNullDevices(_ names: [String]) throws {
-        _ = TestEAL.pool
-        for name in names {
-            XCTAssertEqual(rte_eal_hotplug_add("vdev", name, ""), 0, "plugging in \(name)")
-            addTeardownBlock { _ = rte_eal_hotplug_remove("vdev", name) }
-        }
-    }
-
     /// Frames of several RX queues are spread by RSS (IP, TCP, UDP hashes the device has); one
     /// queue needs none.
     func testSeveralRXQueuesAreSpreadByRSS() throws {

@@ -1,5 +1,7 @@
+import CDPDK
 import Foundation
 import VFDriver
+import XCTest
 
 /// One EAL for the whole test run (it initialises once per process; ports are global), with two
 /// `net_ring` vdevs whose TX loops back into their own RX. DPDK tests run serialized on it.
@@ -29,4 +31,15 @@ enum TestEAL {
             fatalError("net_ring ports: \(error)")
         }
     }()
+}
+
+extension XCTestCase {
+    /// Plugs `names` in as vdevs of the test run's EAL for this test, and out again after it.
+    func plugNullDevices(_ names: [String]) throws {
+        _ = TestEAL.pool
+        for name in names {
+            XCTAssertEqual(rte_eal_hotplug_add("vdev", name, ""), 0, "plugging in \(name)")
+            addTeardownBlock { _ = rte_eal_hotplug_remove("vdev", name) }
+        }
+    }
 }
