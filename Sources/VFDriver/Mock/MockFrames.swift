@@ -2,7 +2,8 @@ import Foundation
 
 /// Frames offered to a standalone mock VF as it is polled, from an `rx_pcap` file: before each
 /// receive the RX ring is topped up to what the poll asks for (so the frames are still in cache
-/// when the driver reads them), and no frame is lost to a full ring or an empty pool.
+/// when the driver reads them), and no frame is lost to a full ring or an empty pool. With
+/// several RX queues, RSS spreads the frames as the 82599 would.
 /// Frames are kept back to back in one array and copied into buffers taken from the pool in bulk.
 final class MockFrameSource {
     /// Frames back to back; frame i is bytes[offsets[i] ..< offsets[i + 1]].
@@ -30,7 +31,44 @@ final class MockFrameSource {
         bytes.deallocate()
     }
 
-    func refill(_ vf: MockVF, upTo wanted: Int) {
+    /// Tops up RX queue `queue` for a poll of `wanted` frames.
+    func refill(_ vf: MockVF, queue: Int, upTo wanted: Int) {
+        if vf.rxRefs.count == 1 {
+            refillOnlyQueue(vf, upTo: wanted)
+        } else {
+            refillByRSS(vf, queue: queue, upTo: wanted)
+        }
+    }
+
+    /// Several queues: each frame goes where RSS sends it, in file order, until the polled
+    /// queue has enough or the next frame's queue is full (the frame waits for that queue's poll).
+    func refillByRSS(_ vf: MockVF, queue polled: Int, upTo wanted: Int) {
+        let rss = vf.rss, rings = vf.rxRings, strip = vf.configuration.vlanStrip
+        var index = next, packets = 0, octets = 0
+        while rings[polled].count < wanted {
+            if index == frameCount {
+                guard infinite else { break }
+                index = 0
+            }
+            let frame = UnsafeRawBufferPointer(start: bytes + offsets[index], count: offsets[index + 1] - offsets[index])
+            let ring = rings[rss.queue(of: frame, queues: rings.count)]
+            guard !ring.isFull, let buffer = vf.pool.allocate() else { break }
+            guard buffer.setFrame(frame) else {
+                buffer.free()
+                break
+            }
+            if strip { MockVF.strip(buffer) }
+            _ = ring.enqueue(buffer.raw)
+            octets += frame.count
+            packets += 1
+            index += 1
+        }
+        next = index
+        vf.hardware.received(octets, packets: packets)
+    }
+
+    /// One queue: frames go in bulk, straight from the pool to the ring.
+    func refillOnlyQueue(_ vf: MockVF, upTo wanted: Int) {
         let ring = vf.rxRefs[0]._withUnsafeGuaranteedRef { $0 }
         let strip = vf.configuration.vlanStrip
         let pool = vf.pool

@@ -9,6 +9,8 @@ public final class MockNIC {
     public let pool: MockPool
     /// Queues each VF gets, as a DPDK or Linux PF assigns them: fewer with more VFs.
     public let queuesPerVF: Int
+    /// The PF's RSS key and hashed fields, which its VFs share.
+    public var rss = MockRSS()
     /// Frames the PF sent on the wire, oldest first.
     public private(set) var uplink: [[UInt8]] = []
     private var vlanEntries: [UInt16: Int] = [:]

@@ -65,6 +65,9 @@ public final class MockVF {
     public var corruptNextFrames = 0
 
     weak var nic: MockNIC?
+    /// The RSS its PF programs; a standalone VF's PF is a DPDK one, with DPDK's defaults.
+    var rss: MockRSS { nic?.rss ?? Self.standaloneRSS }
+    static let standaloneRSS = MockRSS()
     let source: MockFrameSource?
     let sink: MockFrameSink?
 

@@ -30,7 +30,7 @@ extension MockVF {
                 return false
             }
         }
-        let queue = rxRings.count == 1 ? 0 : Self.rssQueue(bytes, queues: rxRings.count)
+        let queue = rxRings.count == 1 ? 0 : rss.queue(of: bytes, queues: rxRings.count)
         let ring = rxRings[queue]
         guard !ring.isFull else {
             totals.imissed += 1
@@ -78,19 +78,12 @@ extension MockVF {
         return destination[0] & 1 == 1 && multicast.contains(destination)
     }
 
-    /// A stand-in for the 82599's RSS: a hash of the MAC addresses picks the queue.
-    static func rssQueue(_ bytes: UnsafeRawBufferPointer, queues: Int) -> Int {
-        var hash: UInt32 = 2_166_136_261
-        for i in 0..<min(12, bytes.count) { hash = (hash ^ UInt32(bytes[i])) &* 16_777_619 }
-        return Int(hash % UInt32(queues))
-    }
-
     // MARK: - Driver side
 
     @usableFromInline
     func receive(queue: Int, into buffers: UnsafeMutablePointer<MockBuffer>, capacity: Int) -> Int {
         guard state == .started else { return 0 }
-        if let source { source.refill(self, upTo: capacity) }
+        if let source { source.refill(self, queue: queue, upTo: capacity) }
         return buffers.withMemoryRebound(to: UnsafeMutableRawPointer.self, capacity: capacity) { raw in
             rxRefs[queue]._withUnsafeGuaranteedRef { $0.dequeueBurst(into: raw, count: capacity) }
         }
