@@ -1,3 +1,4 @@
+import Foundation
 import Atomics
 import CDPDK
 import VFDriver
@@ -59,6 +60,55 @@ final class DPDKForwarderTests: XCTestCase {
         let device = forwarder.deviceStats
         XCTAssertEqual(device.map(\.ipackets), counters.map(\.rxPackets))
         XCTAssertEqual(device.map(\.opackets), counters.map(\.txPackets))
+        XCTAssertEqual(forwarder.buffersInUse, 0, "every buffer back in the pool")
+    }
+
+    /// A reset that fails (the PF not back yet, as during a PF driver reload) leaves the port down
+    /// and is tried again until the port comes back; meanwhile frames for it count as `tx_full`
+    /// and the accounting identity holds. Here the device itself goes away and returns.
+    func testFailedResetIsRetriedUntilThePortComesBack() throws {
+        try plugNullDevices(["net_null12", "net_null13"])
+        let config = try ForwarderConfig.load(yaml: """
+            ports: [{ name: a, device: net_null12 }, { name: b, device: net_null13 }]
+            rules: [{ in: { port: a, vlan: any }, out: { port: b }, bidirectional: true }]
+            """, file: "retry.yaml")
+        let forwarder = try DPDKForwarder(config: config)
+        forwarder.resetRetryInterval = 0.05
+        try forwarder.start()
+        let id = forwarder.ports[0].id
+        let stop = UnsafeAtomic<Bool>.create(false)
+        defer { stop.destroy() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        var removedAt: Double?, addedAt: Double?, receivedWhenBack: UInt64?
+        forwarder.run(shouldStop: stop) {
+            let now = elapsed()
+            if removedAt == nil, now > 0.1 {
+                _ = rte_eth_dev_stop(id)
+                XCTAssertEqual(rte_eal_hotplug_remove("vdev", "net_null12"), 0)
+                forwarder.requestReset(port: 0)
+                removedAt = now
+            }
+            if let removedAt, addedAt == nil, now > removedAt + 0.3 {
+                XCTAssertEqual(forwarder.resets, [0, 0], "no reset succeeds while the device is away")
+                XCTAssertEqual(rte_eal_hotplug_add("vdev", "net_null12", ""), 0)
+                XCTAssertEqual(try? EthPort.find(DeviceString("net_null12")!), id, "the device came back as the same port")
+                addedAt = now
+            }
+            if addedAt != nil, receivedWhenBack == nil, forwarder.resets[0] == 1 {
+                receivedWhenBack = forwarder.counters[0].rxPackets
+            }
+            if let addedAt, now > addedAt + 0.5 || now > 10 { stop.store(true, ordering: .relaxed) }
+        }
+        try forwarder.shutdown()
+
+        XCTAssertEqual(forwarder.resets, [1, 0], "the port came back once the device returned")
+        let counters = forwarder.counters
+        XCTAssertGreaterThan(counters[0].rxPackets, receivedWhenBack ?? .max, "port a forwards again")
+        XCTAssertGreaterThan(counters[1][.txFull], 0, "frames for port a while it was away")
+        let rx = counters.reduce(0) { $0 + $1.rxPackets }
+        let tx = counters.reduce(0) { $0 + $1.txPackets }
+        XCTAssertEqual(rx, tx + counters.reduce(0) { $0 + $1.dropped }, "accounting identity")
         XCTAssertEqual(forwarder.buffersInUse, 0, "every buffer back in the pool")
     }
 }

@@ -18,6 +18,10 @@ public final class DPDKForwarder: Forwarder {
     let resetRequested: UnsafeMutablePointer<UnsafeAtomic<Bool>.Storage>
     /// Ports restarted after a PF reset, per port.
     public private(set) var resets: [Int]
+    /// Seconds between attempts to bring back a port whose reset failed (its PF not back yet).
+    public var resetRetryInterval = 1.0
+    /// Per port, the TSC at which a failed reset is tried again; 0 when none failed.
+    private var resetRetryDue: [UInt64]
     /// The drivers' counters when the ports stopped for good.
     private var finalDeviceCounters: [DeviceCounters]?
     private var deviceTotals: DeviceCounterTotals
@@ -61,13 +65,10 @@ public final class DPDKForwarder: Forwarder {
         }
         self.ports = ports
         resets = Array(repeating: 0, count: ports.count)
+        resetRetryDue = Array(repeating: 0, count: ports.count)
         deviceTotals = DeviceCounterTotals(ports: ports.count)
         resetRequested = .allocate(capacity: ports.count)
         resetRequested.initialize(repeating: .init(false), count: ports.count)
-        for (i, port) in ports.enumerated() {
-            // ixgbevf raises RTE_ETH_EVENT_INTR_RESET when its PF resets (ixgbevf_mbx_process).
-            rte_eth_dev_callback_register(port.id, RTE_ETH_EVENT_INTR_RESET, Self.onReset, resetRequested + i)
-        }
         plan = ForwardingPlan(config: config, insertsTags: ports.map(\.insertsTags), stripsTags: ports.map(\.stripsTags))
 
         // With more than one lcore the main lcore only controls (timers, stats, PF resets), as in
@@ -85,6 +86,7 @@ public final class DPDKForwarder: Forwarder {
         }
         self.lanes = lanes
         laneLcores = Array(forwardingLcores.prefix(laneCount))
+        for i in ports.indices { registerForResets(port: i) }
     }
 
     /// Starts the ports. Promiscuous mode is asked for where the device allows it: a VF's PF
@@ -134,6 +136,12 @@ public final class DPDKForwarder: Forwarder {
         }
     }
 
+    /// ixgbevf raises RTE_ETH_EVENT_INTR_RESET when its PF resets (ixgbevf_mbx_process). A second
+    /// registration of the same callback and argument is ignored.
+    func registerForResets(port i: Int) {
+        rte_eth_dev_callback_register(ports[i].id, RTE_ETH_EVENT_INTR_RESET, Self.onReset, resetRequested + i)
+    }
+
     /// Runs on the EAL interrupt thread: only raises the port's flag.
     static let onReset: rte_eth_dev_cb_fn = { _, _, flag, _ in
         UnsafeAtomic<Bool>(at: flag!.assumingMemoryBound(to: UnsafeAtomic<Bool>.Storage.self)).store(true, ordering: .releasing)
@@ -155,28 +163,45 @@ public final class DPDKForwarder: Forwarder {
     }
 
     var resetPending: Bool {
-        (0..<ports.count).contains { UnsafeAtomic<Bool>(at: resetRequested + $0).load(ordering: .acquiring) }
+        let now = rdtsc()
+        return ports.indices.contains {
+            UnsafeAtomic<Bool>(at: resetRequested + $0).load(ordering: .acquiring) || (resetRetryDue[$0] != 0 && now >= resetRetryDue[$0])
+        }
     }
 
     /// What ixgbevf requires after RTE_ETH_EVENT_INTR_RESET: stop, `rte_eth_dev_reset`,
     /// configure and set up the queues again, start. Lanes are paused meanwhile. A PMD without a
     /// reset operation (virtual devices) is re-initialised by the stop, configure and start alone.
+    /// The reset fails while the PF is not back (ixgbevf's init gets no answer on the mailbox,
+    /// as during a PF driver reload): the port stays down, its frames unreceived, and the reset
+    /// is tried again every `resetRetryInterval` until it succeeds.
     func recoverFromResets() {
-        for (i, port) in ports.enumerated() where UnsafeAtomic<Bool>(at: resetRequested + i).exchange(false, ordering: .acquiring) {
-            _ = rte_eth_dev_stop(port.id)
-            deviceTotals.carryOver(port: i, port.deviceStats)
+        let now = rdtsc()
+        for (i, port) in ports.enumerated() {
+            let requested = UnsafeAtomic<Bool>(at: resetRequested + i).exchange(false, ordering: .acquiring)
+            let retrying = resetRetryDue[i] != 0
+            guard requested || (retrying && now >= resetRetryDue[i]) else { continue }
+            if !retrying {
+                _ = rte_eth_dev_stop(port.id)
+                deviceTotals.carryOver(port: i, port.deviceStats)
+            }
             do {
                 let reset = rte_eth_dev_reset(port.id)
                 if reset != -ENOTSUP { try check(reset, "resetting port \(port.id)") }
                 _ = try EthPort(id: port.id, configuration: configurations[i], pool: pool)
                 try port.start()
                 try? port.enablePromiscuous()
+                registerForResets(port: i)
                 // ixgbevf's counters restart at zero after a reset; other PMDs' are made to.
                 _ = rte_eth_stats_reset(port.id)
                 resets[i] += 1
+                resetRetryDue[i] = 0
+                if retrying { fputs("vf-fwd: port \(port.id) is back after its reset\n", stderr) }
             } catch {
-                // The port stays down; its frames are not received, so nothing is lost unaccounted.
-                fputs("vf-fwd: port \(port.id) did not come back after a PF reset: \(error)\n", stderr)
+                if !retrying {
+                    fputs("vf-fwd: port \(port.id) did not come back after a PF reset (\(error)); retrying every \(resetRetryInterval) s\n", stderr)
+                }
+                resetRetryDue[i] = now + UInt64(resetRetryInterval * Double(EAL.tscHz))
             }
         }
     }
