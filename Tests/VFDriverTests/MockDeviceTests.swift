@@ -285,7 +285,7 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(vf.state, .resetPending)
         XCTAssertEqual(receiveAll(vf).count, 0)
         XCTAssertThrowsError(try vf.start())
-        vf.reset()
+        try vf.reset()
         XCTAssertEqual(nic.pool.inUseCount, 0, "queue release returned the ring's buffers")
         XCTAssertEqual(vf.deviceCounters, DeviceCounters(), "counters restart from zero, as ixgbevf's after rte_eth_dev_reset")
         try vf.configure(PortConfiguration())
@@ -293,6 +293,25 @@ final class MockDeviceTests: XCTestCase {
         nic.injectFromUplink(frame(to: 0))
         receiveAll(vf).forEach { $0.free() }
         XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
+    /// A PF that stays away (its driver reloading): the VF's reset fails, as ixgbevf's does
+    /// without an answer on the mailbox, until the PF is back.
+    func testResetFailsUntilThePFIsBack() throws {
+        let nic = MockNIC(vfCount: 2)
+        let vf = try started(nic, 1)
+        nic.resetPF(stayingDown: true)
+        XCTAssertEqual(vf.takeEvents(), [.reset])
+        XCTAssertThrowsError(try vf.reset())
+        XCTAssertEqual(vf.state, .resetPending)
+        XCTAssertThrowsError(try vf.configure(PortConfiguration()))
+        nic.bringPFBack()
+        try vf.reset()
+        try vf.configure(PortConfiguration())
+        try vf.start()
+        nic.injectFromUplink(frame(to: 1))
+        XCTAssertEqual(receiveAll(vf).map(\.frame), [frame(to: 1)])
+        XCTAssertEqual(vf.counters.ipackets, 1)
     }
 
     /// TX stall: the lane's bounded retry gives up, frames drop as tx_full on the receiving port,
@@ -353,6 +372,45 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(forwarder.pool.inUseCount, 0)
         // The reset VF's counters restarted from zero; the forwarder kept what it sent before.
         XCTAssertEqual(forwarder.deviceStats[0].ipackets, 100)
+        XCTAssertEqual(forwarder.deviceStats[1].opackets, c[1].txPackets)
+    }
+
+    /// The forwarder tries a failed reset again until the PF is back, then forwards on; frames
+    /// for the port meanwhile drop as tx_full, and nothing is unaccounted.
+    func testForwarderRetriesAResetUntilThePFIsBack() throws {
+        let dir = try temporaryDirectory()
+        try PcapFile.write((0..<64).map { Frame(tags: [tag(5)], seed: $0).bytes }, to: "\(dir)/in.pcap")
+        let config = try ForwarderConfig.load(yaml: """
+            ports:
+              - { name: a, device: "mock:rx_pcap=\(dir)/in.pcap,infinite_rx=1" }
+              - { name: b, device: "mock:" }
+            rules: [{ in: { port: a, vlan: 5 }, out: { port: b, vlan: 6 } }]
+            """, file: "t.yaml")
+        let forwarder = try MockForwarder(config: config)
+        forwarder.resetRetryInterval = 0
+        try forwarder.start()
+        let stop = UnsafeAtomic<Bool>.create(false)
+        defer { stop.destroy() }
+        var ticks = 0
+        var sentBeforeBack: UInt64 = 0
+        forwarder.run(shouldStop: stop) {
+            ticks += 1
+            if ticks == 10 { forwarder.vfs[1].simulatePFReset(pfReady: false) }
+            if ticks == 100 {
+                XCTAssertEqual(forwarder.resets, [0, 0], "no reset succeeds while the PF is away")
+                XCTAssertEqual(forwarder.vfs[1].state, .resetPending)
+                sentBeforeBack = forwarder.counters[1].txPackets
+                forwarder.vfs[1].simulatePFReady()
+            }
+            if ticks == 200 { stop.store(true, ordering: .relaxed) }
+        }
+        try forwarder.shutdown()
+        XCTAssertEqual(forwarder.resets, [0, 1])
+        let c = forwarder.counters
+        XCTAssertGreaterThan(c[1].txPackets, sentBeforeBack, "b sends again once its PF is back")
+        XCTAssertGreaterThan(c[0][.txFull], 0, "frames for b while it was away")
+        XCTAssertEqual(c[0].rxPackets, c[1].txPackets + c[0].dropped)
+        XCTAssertEqual(forwarder.pool.inUseCount, 0)
         XCTAssertEqual(forwarder.deviceStats[1].opackets, c[1].txPackets)
     }
 }

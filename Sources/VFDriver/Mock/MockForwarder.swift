@@ -1,4 +1,5 @@
 import Atomics
+import Dispatch
 
 /// Runs a config whose ports are all `mock:` devices: no EAL, no hugepages, no root. Each port
 /// is a standalone mock VF; one lane forwards on the calling thread. Like vf-fwd on DPDK, it
@@ -12,6 +13,10 @@ public final class MockForwarder: Forwarder {
     let configurations: [PortConfiguration]
     /// Ports restarted after a PF reset, per port.
     public private(set) var resets: [Int]
+    /// Seconds between attempts to bring back a VF whose reset failed.
+    public var resetRetryInterval = 1.0
+    /// Per port, when (uptime nanoseconds) a failed reset is tried again.
+    private var resetRetryDue: [UInt64?]
     private var deviceTotals: DeviceCounterTotals
 
     /// Keys a `mock:` device accepts (checked when the config is loaded).
@@ -35,6 +40,7 @@ public final class MockForwarder: Forwarder {
         self.vfs = vfs
         configurations = vfs.map(\.configuration)
         resets = Array(repeating: 0, count: vfs.count)
+        resetRetryDue = Array(repeating: nil, count: vfs.count)
         deviceTotals = DeviceCounterTotals(ports: vfs.count)
         plan = ForwardingPlan(config: config, insertsTags: configurations.map(\.vlanInsert), stripsTags: configurations.map(\.vlanStrip))
         lane = ForwardingLane(plan: plan, ports: vfs.map(\.port), rxPairs: config.receiveQueues, txQueue: 0, burst: config.burst)
@@ -54,17 +60,24 @@ public final class MockForwarder: Forwarder {
     }
 
     /// A PF reset stops a VF until it is reset, reconfigured and started (ixgbevf's contract).
+    /// A reset that fails (the PF not back yet) is tried again every `resetRetryInterval`, as
+    /// `DPDKForwarder` does; meanwhile the VF moves no frame.
     public func handleEvents() {
-        for (i, vf) in vfs.enumerated() where vf.takeEvents().contains(.reset) {
-            deviceTotals.carryOver(port: i, vf.deviceCounters)
-            vf.reset()
-            do {
+        let now = DispatchTime.now().uptimeNanoseconds
+        for (i, vf) in vfs.enumerated() {
+            let raised = vf.takeEvents().contains(.reset)
+            let retrying = resetRetryDue[i] != nil
+            guard raised || (retrying && now >= resetRetryDue[i]!) else { continue }
+            // A VF whose reset failed counted nothing since: its counters were carried over once.
+            if !retrying { deviceTotals.carryOver(port: i, vf.deviceCounters) }
+            do throws(MockError) {
+                try vf.reset()
                 try vf.configure(configurations[i])
                 try vf.start()
                 resets[i] += 1
+                resetRetryDue[i] = nil
             } catch {
-                // The mock accepted this configuration before; it cannot refuse it now.
-                preconditionFailure("mock VF \(i) refused its configuration after a reset: \(error)")
+                resetRetryDue[i] = now + UInt64(resetRetryInterval * 1e9)
             }
         }
     }

@@ -49,8 +49,12 @@ public final class MockNIC {
     /// Link down or up on every VF, with their link events.
     public func setLink(up: Bool) { vfs.forEach { $0.simulateLink(up: up) } }
 
-    /// The PF resets (e.g. its driver reloads): every VF raises a reset event and stops.
-    public func resetPF() { vfs.forEach { $0.simulatePFReset() } }
+    /// The PF resets: every VF raises a reset event and stops. With `stayingDown`, the PF is
+    /// away (its driver reloading) and the VFs' resets fail until `bringPFBack()`.
+    public func resetPF(stayingDown: Bool = false) { vfs.forEach { $0.simulatePFReset(pfReady: !stayingDown) } }
+
+    /// The PF is back after `resetPF(stayingDown: true)`.
+    public func bringPFBack() { vfs.forEach { $0.simulatePFReady() } }
 
     func claimVLANEntry(_ vid: UInt16) throws(MockError) {
         if vlanEntries[vid] == nil && vlanEntries.count >= Self.vlanFilterEntries {

@@ -47,6 +47,8 @@ public final class MockVF {
     public private(set) var configuration = PortConfiguration()
     public private(set) var state = State.stopped
     public private(set) var linkUp = true
+    /// False from a PF reset that leaves the PF away until it is back (`simulatePFReady()`).
+    public private(set) var pfReady = true
     /// Set by the PF (`ip link set PF vf N trust on`): allows promiscuous mode.
     public var trusted = false
     /// Set by the PF (`ip link set PF vf N spoofchk on`), on by default as in Linux.
@@ -173,8 +175,11 @@ public final class MockVF {
     /// rte_eth_dev_reset after a PF reset: queues are released (their buffers return to the
     /// pool), the counters start again from zero (eth_ixgbevf_dev_init calls
     /// ixgbevf_dev_stats_reset) and the port must be configured and started again.
-    public func reset() {
+    /// While the PF is not back (`pfReady` false) it fails as ixgbevf's does, the PF not
+    /// answering on the mailbox (eth_ixgbevf_dev_init: -EIO), and the VF stays `resetPending`.
+    public func reset() throws(MockError) {
         releaseRings()
+        guard pfReady else { throw .busy("the PF does not answer (ixgbevf init: -EIO); try the reset again later") }
         totals = Counters()
         readback = hardware
         state = .stopped
@@ -225,10 +230,16 @@ public final class MockVF {
     }
 
     /// Fault injection: the PF resets; the VF stops until reset, reconfigured and restarted.
-    public func simulatePFReset() {
+    /// With `pfReady` false the PF stays away (a PF driver reload) and `reset()` fails until
+    /// `simulatePFReady()`.
+    public func simulatePFReset(pfReady: Bool = true) {
         state = .resetPending
+        self.pfReady = pfReady
         events.append(.reset)
     }
+
+    /// Fault injection: the PF is back; the VF's next `reset()` succeeds.
+    public func simulatePFReady() { pfReady = true }
 
     /// Takes the events raised since the last call.
     public func takeEvents() -> [MockEvent] {
