@@ -110,6 +110,20 @@ final class ConfigTests: XCTestCase {
         XCTAssertNoThrow(try load("ports:\n  - { name: a, device: \"mock:\" }\n  - { name: b, device: \"mock:\" }\n"))
     }
 
+    /// Each device once, a per-process file prefix, and defaults that suit the devices.
+    func testEALArguments() throws {
+        let virtual = try load(header)
+        XCTAssertEqual(DPDKForwarder.ealArguments(for: virtual),
+                       ["--no-huge", "-m", "512", "--no-pci", "--file-prefix=vf-fwd-\(getpid())",
+                        "--vdev", "net_null0", "--vdev", "net_null1"])
+        let vf = try load("ports: [{ name: a, device: \"0000:03:10.0\" }]\n")
+        XCTAssertEqual(DPDKForwarder.ealArguments(for: vf), ["--file-prefix=vf-fwd-\(getpid())", "-a", "0000:03:10.0"],
+                       "a VF needs hugepages and the PCI bus: the EAL's defaults")
+        let chosen = try load("eal: [\"-l\", \"1,2\", \"--in-memory\"]\nports: [{ name: a, device: \"0000:03:10.0\" }]\n")
+        XCTAssertEqual(DPDKForwarder.ealArguments(for: chosen), ["-l", "1,2", "--in-memory", "-a", "0000:03:10.0"])
+        XCTAssertEqual(DPDKForwarder.ealArguments(for: chosen, override: ["--file-prefix=x"]), ["--file-prefix=x", "-a", "0000:03:10.0"])
+    }
+
     func testRuleNamingUnknownPort() {
         assertError(header + "rules:\n  - in: { port: a, vlan: 1 }\n    out: { port: c, vlan: 2 }\n", line: 8, contains: "unknown port 'c'")
     }

@@ -30,8 +30,11 @@ public final class DPDKForwarder: Forwarder {
 
     /// The EAL arguments for `config`: its `eal:` list (or `override`), each device once, and a
     /// per-process `--file-prefix` unless the user chose one, so concurrent runs never collide.
+    /// Without either list: virtual devices run anywhere (no hugepages, no PCI bus); a PCI device
+    /// (a VF) needs both, so the EAL's own defaults apply.
     public static func ealArguments(for config: ForwarderConfig, override: [String]? = nil) -> [String] {
-        var arguments = override ?? config.eal ?? ["--no-huge", "-m", "512", "--no-pci"]
+        let hasPCIDevice = config.ports.contains { if case .pci = $0.device { true } else { false } }
+        var arguments = override ?? config.eal ?? (hasPCIDevice ? [] : ["--no-huge", "-m", "512", "--no-pci"])
         if !arguments.contains(where: { $0.hasPrefix("--file-prefix") || $0 == "--in-memory" }) {
             arguments.append("--file-prefix=vf-fwd-\(getpid())")
         }

@@ -27,7 +27,8 @@ public struct EthPort: PacketPort {
     static func notFoundAdvice(_ device: DeviceString) -> String {
         switch device {
         case .pci:
-            "check the address with `vf-fwd list`, and that the device is bound to vfio-pci (`dpdk-devbind.py --status`)"
+            "check the address with `vf-fwd list`, that the device is bound to vfio-pci (`dpdk-devbind.py --status`), "
+                + "and that the EAL arguments do not include --no-pci"
         case .vdev(let name, _):
             (device.argumentProblems + ["the EAL did not create virtual device \(name): check its PMD name and arguments; "
                                         + "the PMD's own message is in the EAL log (not shown with --quiet or --log-level)"])
