@@ -52,9 +52,10 @@ enum VLANFuzz {
         precondition(Array(out.suffix(tail)) == Array(frame.suffix(tail)), "payload changed")
         precondition(Array(out.prefix(TagStack.macBytes)) == Array(frame.prefix(TagStack.macBytes)), "MACs changed")
 
-        // Through a lane: every frame is sent or dropped for one reason, and freed.
-        let live = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-        live.initialize(to: 0)
+        // Through a lane: every frame is sent or dropped for one reason, and freed; bytes are
+        // counted as on the wire (a stripped tag received, a tag left to TX insert sent).
+        let live = UnsafeMutablePointer<Int>.allocate(capacity: 2)
+        live.initialize(repeating: 0, count: 2)
         defer { live.deallocate() }
         let ports = [FuzzPort(live: live, inbound: frame, stripped: stripped), FuzzPort(live: live, inbound: nil, stripped: nil)]
         let lane = ForwardingLane(plan: plan, ports: ports, rxPairs: [(0, 0)], txQueue: 0, burst: 4)
@@ -64,6 +65,8 @@ enum VLANFuzz {
         lane.counters.read(port: 1, into: &b)
         precondition(a.rxPackets == 1 && a.rxPackets == a.txPackets + b.txPackets + a.dropped, "accounting identity")
         precondition(live.pointee == 0, "a buffer was not freed")
+        precondition(a.rxBytes == UInt64(frame.count + (stripped == nil ? 0 : TagStack.tagBytes)), "received bytes")
+        precondition(a.txBytes + b.txBytes == UInt64(live[1]), "sent bytes")
     }
 }
 
@@ -120,7 +123,8 @@ struct FuzzBuffer: PacketBuffer {
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: data, count: length)) }
 }
 
-/// Delivers one frame, then nothing; frees whatever it is asked to send.
+/// Delivers one frame, then nothing; frees whatever it is asked to send, adding its bytes on
+/// the wire to `live[1]` (`live[0]` counts buffers not yet freed).
 struct FuzzPort: PacketPort {
     let live: UnsafeMutablePointer<Int>
     let inbound: UnsafeBufferPointer<UInt8>?
@@ -134,7 +138,10 @@ struct FuzzPort: PacketPort {
     }
 
     func transmit(queue: UInt16, from buffers: UnsafeMutablePointer<FuzzBuffer>, count: Int) -> Int {
-        for i in 0..<count { buffers[i].free() }
+        for i in 0..<count {
+            live[1] += buffers[i].wireLength
+            buffers[i].free()
+        }
         return count
     }
 }
