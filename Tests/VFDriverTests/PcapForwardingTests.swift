@@ -150,8 +150,13 @@ final class PcapForwardingTests: XCTestCase {
             rules:
               - { in: { port: a, vlan: any }, out: { port: b }, bidirectional: true }
             """.write(toFile: "\(dir)/null.yaml", atomically: true, encoding: .utf8)
-        let result = try VFFwdProcess.run(["run", "--config", "\(dir)/null.yaml", "--duration", "1", "--stats-json", "\(dir)/s.json"] + Self.eal)
+        let result = try VFFwdProcess.run(["run", "--config", "\(dir)/null.yaml", "--duration", "1", "--stats-json", "\(dir)/s.json",
+                                           "--stats-interval", "0.4"] + Self.eal)
         XCTAssertEqual(result.status, 0, result.stderr)
+        let intervals = result.stdout.split(separator: "\n").filter { $0.hasPrefix("[") }
+        XCTAssertFalse(intervals.isEmpty, result.stdout)
+        XCTAssertNotNil(intervals.first?.wholeMatch(of: #/\[\d+\.\d{3} s\] a rx \d+ \(\d+\.\d{3} Mpps\) tx \d+ \(\d+\.\d{3} Mpps\) drop 0 \| b .+/#),
+                        result.stdout)
         let stats = try StatsJSON(path: "\(dir)/s.json")
         XCTAssertGreaterThan(stats.total("rx_packets"), 100_000)
         XCTAssertEqual(stats.total("rx_packets"), stats.total("tx_packets") + stats.total("dropped"))
