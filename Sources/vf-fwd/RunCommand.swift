@@ -82,8 +82,16 @@ struct RunCommand: ParsableCommand {
     func forward(_ forwarder: some Forwarder, _ parsed: ForwarderConfig) throws(Failure) -> StatsReport {
         let clock = RunClock(duration: duration, statsInterval: statsInterval)
         var previous = (time: 0.0, counters: Array(repeating: PortCounters(), count: parsed.ports.count))
+        var links = Array(repeating: true, count: parsed.ports.count)
         forwarder.run(shouldStop: stopRequested) {
             if clock.durationElapsed { stopRequested.store(true, ordering: .relaxed) }
+            if !quiet, clock.linkCheckDue {
+                let now = forwarder.linksUp
+                for (i, up) in now.enumerated() where up != links[i] {
+                    print(String(format: "[%.3f s] ", clock.elapsed) + "\(parsed.ports[i].name): link \(up ? "up" : "down")")
+                }
+                links = now
+            }
             if !quiet, clock.statsDue {
                 let now = (time: clock.elapsed, counters: forwarder.counters)
                 printInterval(parsed, now, since: previous)
@@ -137,6 +145,7 @@ final class RunClock {
     let duration: Double?
     let statsInterval: Double?
     private var nextStats: Double
+    private var nextLinkCheck = 0.0
 
     init(duration: Double?, statsInterval: Double?) {
         self.duration = duration
@@ -147,6 +156,13 @@ final class RunClock {
     var elapsed: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
 
     var durationElapsed: Bool { duration.map { elapsed >= $0 } ?? false }
+
+    /// Every 100 ms, starting at once (so a port whose link is down at start is reported).
+    var linkCheckDue: Bool {
+        guard elapsed >= nextLinkCheck else { return false }
+        nextLinkCheck = elapsed + 0.1
+        return true
+    }
 
     var statsDue: Bool {
         guard let statsInterval, elapsed >= nextStats else { return false }

@@ -111,4 +111,22 @@ final class DPDKForwarderTests: XCTestCase {
         XCTAssertEqual(rx, tx + counters.reduce(0) { $0 + $1.dropped }, "accounting identity")
         XCTAssertEqual(forwarder.buffersInUse, 0, "every buffer back in the pool")
     }
+
+    /// Each port's link state, which vf-fwd reports when it changes (net_null's link is up while
+    /// the port is started).
+    func testLinksUpFollowThePorts() throws {
+        try plugNullDevices(["net_null14", "net_null15"])
+        let config = try ForwarderConfig.load(yaml: """
+            ports: [{ name: a, device: net_null14 }, { name: b, device: net_null15 }]
+            rules: [{ in: { port: a, vlan: any }, out: { port: b } }]
+            """, file: "link.yaml")
+        let forwarder = try DPDKForwarder(config: config)
+        try forwarder.start()
+        XCTAssertEqual(forwarder.linksUp, [true, true])
+        XCTAssertEqual(rte_eth_dev_stop(forwarder.ports[0].id), 0)
+        XCTAssertEqual(forwarder.linksUp, [false, true])
+        try forwarder.ports[0].start()
+        XCTAssertEqual(forwarder.linksUp, [true, true])
+        try forwarder.shutdown()
+    }
 }

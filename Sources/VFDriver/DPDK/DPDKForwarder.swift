@@ -213,6 +213,8 @@ public final class DPDKForwarder: Forwarder {
 
     public var buffersInUse: Int { pool.inUseCount }
 
+    public var linksUp: [Bool] { ports.map(\.link.up) }
+
     /// The drivers' own counters over the whole run, PF resets included; after `shutdown`, as
     /// they were when the ports stopped.
     public var deviceStats: [DeviceCounters] {

@@ -15,6 +15,8 @@ public protocol Forwarder: AnyObject {
     var deviceStats: [DeviceCounters] { get }
     /// Packet buffers not in their pool; 0 once shut down, or one was lost.
     var buffersInUse: Int { get }
+    /// Per port, whether its link is up now (a VF's follows its PF's).
+    var linksUp: [Bool] { get }
 }
 
 extension ForwarderConfig {

@@ -86,6 +86,8 @@ public final class MockForwarder: Forwarder {
 
     public var buffersInUse: Int { pool.inUseCount }
 
+    public var linksUp: [Bool] { vfs.map(\.linkUp) }
+
     /// The VFs' own counters over the whole run, PF resets included.
     public var deviceStats: [DeviceCounters] {
         vfs.indices.map { deviceTotals.total(port: $0, current: vfs[$0].deviceCounters) }
