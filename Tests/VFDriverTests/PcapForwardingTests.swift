@@ -185,6 +185,17 @@ final class PcapForwardingTests: XCTestCase {
     /// Tagged frames out of one end of a kernel veth pair and in at the other, through DPDK's
     /// af_packet PMD on both ends (the PMD hands a tag the kernel took off back in the frame).
     func testAFPacketPortsOverAVethPair() throws {
+        try afPacketPorts(offloads: false)
+    }
+
+    /// The same with the af_packet PMD's VLAN offloads, which have the 82599's mbuf semantics:
+    /// on receive the tag arrives stripped, in `vlan_tci`; on transmit the PMD inserts the tag
+    /// vf-fwd leaves to it. The frames out are the same as without offloads.
+    func testAFPacketPortsWithVLANOffloads() throws {
+        try afPacketPorts(offloads: true)
+    }
+
+    func afPacketPorts(offloads: Bool) throws {
         let a = "vfa\(getpid() % 100_000)", b = "vfb\(getpid() % 100_000)"
         guard shell("ip link add \(a) type veth peer name \(b)") else { throw XCTSkip("cannot create a veth pair (needs root and iproute2)") }
         defer { _ = shell("ip link del \(a)") }
@@ -194,25 +205,29 @@ final class PcapForwardingTests: XCTestCase {
             XCTAssertTrue(shell("[ ! -e \(ipv6) ] || echo 1 > \(ipv6)"))
             XCTAssertTrue(shell("ip link set \(name) up"))
         }
-        let dir = try temporaryDirectory()
-        let frames = (0..<100).map { Frame(tags: [tag(100, pcp: UInt16($0 % 8))], seed: $0) }
-        try PcapFile.write(frames.map(\.bytes), to: "\(dir)/in.pcap")
+        let dir = try temporaryDirectory("af-\(offloads)")
+        let tagged = (0..<100).map { Frame(tags: [tag(100, pcp: UInt16($0 % 8))], seed: $0) }
+        let untagged = (0..<20).map { Frame(seed: 100 + $0) }
+        try PcapFile.write((tagged + untagged).map(\.bytes), to: "\(dir)/in.pcap")
         try PcapFile.write([], to: "\(dir)/empty.pcap")
         try """
             ports:
               - { name: src, device: "net_pcap0,rx_pcap=\(dir)/in.pcap,tx_pcap=\(dir)/unused.pcap" }
-              - { name: a0, device: "net_af_packet0,iface=\(a)" }
-              - { name: a1, device: "net_af_packet1,iface=\(b)" }
+              - { name: a0, device: "net_af_packet0,iface=\(a)", vlan-offload: \(offloads) }
+              - { name: a1, device: "net_af_packet1,iface=\(b)", vlan-offload: \(offloads) }
               - { name: dst, device: "net_pcap1,rx_pcap=\(dir)/empty.pcap,tx_pcap=\(dir)/out.pcap" }
             rules:
               - { in: { port: src, vlan: 100 }, out: { port: a0, vlan: 200 } }
+              - { in: { port: src, vlan: untagged }, out: { port: a0, vlan: 201 } }
               - { in: { port: a1, vlan: 200 }, out: { port: dst, vlan: 300 } }
+              - { in: { port: a1, vlan: 201 }, out: { port: dst, vlan: untagged } }
             """.write(toFile: "\(dir)/af.yaml", atomically: true, encoding: .utf8)
         let result = try VFFwdProcess.run(["run", "--config", "\(dir)/af.yaml", "--duration", "2", "--stats-json", "\(dir)/s.json", "--quiet"] + Self.eal)
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertEqual(try PcapFile.read("\(dir)/out.pcap"), frames.map { GoldenCases.rewritten($0, to: [300]) })
+        XCTAssertEqual(try PcapFile.read("\(dir)/out.pcap"), tagged.map { GoldenCases.rewritten($0, to: [300]) } + untagged.map(\.bytes))
         let stats = try StatsJSON(path: "\(dir)/s.json")
         XCTAssertEqual(stats.total("rx_packets"), stats.total("tx_packets") + stats.total("dropped"))
+        XCTAssertEqual(stats.value("a1", "rx_bytes"), stats.value("a0", "tx_bytes"), "the wire's bytes, counted alike on both ends")
     }
 
     func shell(_ command: String) -> Bool {
