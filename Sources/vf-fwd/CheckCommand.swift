@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import VFDriver
 
 struct CheckCommand: ParsableCommand {
@@ -10,5 +11,11 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let parsed = try loadConfig(config)
         print("\(config): ok, \(parsed.ports.count) ports, \(parsed.rules.count) rules (mirrors included), burst \(parsed.burst)")
+        // Not config errors (the files may be made before the run), but likely mistakes.
+        for port in parsed.ports {
+            for problem in port.device.argumentProblems {
+                FileHandle.standardError.write(Data("vf-fwd: warning: port \(port.name): \(problem)\n".utf8))
+            }
+        }
     }
 }

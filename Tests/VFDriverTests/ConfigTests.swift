@@ -194,6 +194,8 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(DeviceString("net_af_packet0,iface=nosuch0")?.argumentProblems,
                        ["iface nosuch0: no such network interface (`ip link` lists them)"])
         XCTAssertEqual(DeviceString("0000:03:10.0")?.argumentProblems, [])
+        XCTAssertEqual(DeviceString("mock:rx_pcap=\(dir)/none.pcap,tx_pcap=\(dir)/out.pcap")?.argumentProblems,
+                       ["rx_pcap \(dir)/none.pcap: no such file"])
     }
 
     func testCheckCommandExitsTwoNamingFileAndLine() throws {
@@ -210,5 +212,13 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(try VFFwdProcess.run(["check", "--config", dir + "/missing.yaml"]).status, 2)
         XCTAssertEqual(try VFFwdProcess.run(["run", "--config", good, "--duration", "-1"]).status, 2)
         XCTAssertEqual(try VFFwdProcess.run(["frobnicate"]).status, 2)
+
+        // A traffic file that is not there yet is not a config error, but check says so.
+        let pending = dir + "/pending.yaml"
+        try "ports: [{ name: a, device: \"net_pcap0,rx_pcap=\(dir)/later.pcap,tx_pcap=\(dir)/out.pcap\" }]\n"
+            .write(toFile: pending, atomically: true, encoding: .utf8)
+        let warned = try VFFwdProcess.run(["check", "--config", pending])
+        XCTAssertEqual(warned.status, 0)
+        XCTAssertTrue(warned.stderr.contains("vf-fwd: warning: port a: rx_pcap \(dir)/later.pcap: no such file"), warned.stderr)
     }
 }

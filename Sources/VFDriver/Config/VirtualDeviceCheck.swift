@@ -1,17 +1,26 @@
 import Foundation
 
 extension DeviceString {
-    /// Why the EAL may have refused to create this virtual device, from the arguments operators
-    /// most often get wrong: a pcap PMD's input file or output directory, an interface name.
-    /// The PMD logs its own reason, but only at a log level `--quiet` hides. Empty when none is found.
+    /// Why the EAL may refuse to create this virtual device (or the mock this mock device), from
+    /// the arguments operators most often get wrong: a pcap input file or output directory, an
+    /// interface name. The PMD logs its own reason, but only at a log level `--quiet` hides.
+    /// Empty when none is found.
     public var argumentProblems: [String] {
-        guard case .vdev(_, let arguments) = self else { return [] }
+        let parameters: [(key: String, value: String)]
+        switch self {
+        case .vdev(_, let arguments):
+            parameters = arguments.split(separator: ",").dropFirst().compactMap { item in
+                let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
+                return pair.count == 2 ? (pair[0], pair[1]) : nil
+            }
+        case .mock(let mockParameters):
+            parameters = mockParameters
+        case .pci:
+            return []
+        }
         let fm = FileManager.default
         var problems: [String] = []
-        for item in arguments.split(separator: ",").dropFirst() {
-            let pair = item.split(separator: "=", maxSplits: 1).map(String.init)
-            guard pair.count == 2 else { continue }
-            let (key, value) = (pair[0], pair[1])
+        for (key, value) in parameters {
             switch key {
             case "rx_pcap":
                 if !fm.isReadableFile(atPath: value) {
