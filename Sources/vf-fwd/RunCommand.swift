@@ -43,11 +43,13 @@ struct RunCommand: ParsableCommand {
         let parsed = try loadConfig(config)
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
-        let report = parsed.isMockOnly ? try forwardOnMock(parsed) : try forwardOnDPDK(parsed)
-        try finish(report)
+        let outcome = parsed.isMockOnly ? try forwardOnMock(parsed) : try forwardOnDPDK(parsed)
+        // The counters are reported even when the shutdown went wrong: they are all there is.
+        try finish(outcome.report)
+        if let problem = outcome.problem { throw Failure.runtime(problem) }
     }
 
-    func forwardOnDPDK(_ parsed: ForwarderConfig) throws(Failure) -> StatsReport {
+    func forwardOnDPDK(_ parsed: ForwarderConfig) throws(Failure) -> RunOutcome {
         var arguments = DPDKForwarder.ealArguments(for: parsed, override: ealArguments.isEmpty ? nil : ealArguments)
         if quiet { arguments.append("--log-level=3") }
         do {
@@ -63,11 +65,11 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw .initialisation(error.description)
         }
-        return try forward(forwarder, parsed)
+        return forward(forwarder, parsed)
     }
 
     /// A config of only `mock:` ports: the pure-Swift mock VF, without DPDK.
-    func forwardOnMock(_ parsed: ForwarderConfig) throws(Failure) -> StatsReport {
+    func forwardOnMock(_ parsed: ForwarderConfig) throws(Failure) -> RunOutcome {
         let forwarder: MockForwarder
         do {
             forwarder = try MockForwarder(config: parsed)
@@ -75,11 +77,11 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw .initialisation("mock device: \(error)")
         }
-        return try forward(forwarder, parsed)
+        return forward(forwarder, parsed)
     }
 
     /// Runs a started forwarder until `--duration` or a signal, then shuts it down and reports.
-    func forward(_ forwarder: some Forwarder, _ parsed: ForwarderConfig) throws(Failure) -> StatsReport {
+    func forward(_ forwarder: some Forwarder, _ parsed: ForwarderConfig) -> RunOutcome {
         let clock = RunClock(duration: duration, statsInterval: statsInterval)
         var previous = (time: 0.0, counters: Array(repeating: PortCounters(), count: parsed.ports.count))
         var links = Array(repeating: true, count: parsed.ports.count)
@@ -99,18 +101,20 @@ struct RunCommand: ParsableCommand {
             }
         }
         let elapsed = clock.elapsed
+        var problems: [String] = []
         do {
             try forwarder.shutdown()
         } catch {
-            throw .runtime("shutting down: \(error)")
+            problems.append("shutting down: \(error)")
         }
         // Every packet buffer must be back in its pool by now.
         let lost = forwarder.buffersInUse
-        if lost != 0 { throw .runtime("\(lost) packet buffers did not return to their pool") }
+        if lost != 0 { problems.append("\(lost) packet buffers did not return to their pool") }
         let counters = forwarder.counters, device = forwarder.deviceStats
-        return StatsReport(durationSeconds: elapsed, ports: parsed.ports.indices.map {
+        let report = StatsReport(durationSeconds: elapsed, ports: parsed.ports.indices.map {
             StatsReport.Port(name: parsed.ports[$0].name, counters: counters[$0], device: device[$0])
         })
+        return RunOutcome(report: report, problem: problems.isEmpty ? nil : problems.joined(separator: "; "))
     }
 
     /// One line: per port, packets so far and the rate since the previous line.
@@ -137,6 +141,12 @@ struct RunCommand: ParsableCommand {
         }
         if !quiet { print(report.table, terminator: "") }
     }
+}
+
+/// A finished run: its counters, and what went wrong at the end, if anything (exit 1).
+struct RunOutcome {
+    var report: StatsReport
+    var problem: String?
 }
 
 /// Wall time of the run, and when `--duration` and `--stats-interval` fall due.

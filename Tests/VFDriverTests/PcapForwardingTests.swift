@@ -285,6 +285,26 @@ final class PcapForwardingTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/out.pcap"), "nothing ran")
     }
 
+    /// A shutdown that fails (here the mock's tx_pcap cannot be written: /dev/full) still
+    /// writes the stats JSON and prints the table, then exits 1 with the reason.
+    func testCountsAreReportedWhenTheShutdownFails() throws {
+        let dir = try temporaryDirectory()
+        try PcapFile.write((0..<10).map { Frame(tags: [tag(5)], seed: $0).bytes }, to: "\(dir)/in.pcap")
+        try """
+            ports:
+              - { name: a, device: "mock:rx_pcap=\(dir)/in.pcap" }
+              - { name: b, device: "mock:tx_pcap=/dev/full" }
+            rules: [{ in: { port: a, vlan: 5 }, out: { port: b, vlan: 6 } }]
+            """.write(toFile: "\(dir)/full.yaml", atomically: true, encoding: .utf8)
+        let result = try VFFwdProcess.run(["run", "--config", "\(dir)/full.yaml", "--duration", "0.5", "--stats-json", "\(dir)/s.json"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("/dev/full: cannot write tx_pcap (No space left on device)"), result.stderr)
+        XCTAssertTrue(result.stdout.contains("total"), "prints the per-port table")
+        let stats = try StatsJSON(path: "\(dir)/s.json")
+        XCTAssertEqual(stats.value("a", "rx_packets"), 10)
+        XCTAssertEqual(stats.value("b", "tx_packets"), 10)
+    }
+
     /// More buffers than the EAL has memory for: exit 3, the reason and what to do.
     func testPoolTooLargeForTheMemoryExitsThreeWithAdvice() throws {
         let dir = try temporaryDirectory()
