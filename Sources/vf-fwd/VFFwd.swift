@@ -15,6 +15,11 @@ struct VFFwd: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            // No subcommand is a bad command line: usage on stderr, exit 2 (`--help` exits 0).
+            if command is VFFwd {
+                FileHandle.standardError.write(Data((helpMessage() + "\n").utf8))
+                Foundation.exit(2)
+            }
             try command.run()
         } catch let failure as Failure {
             FileHandle.standardError.write(Data(("vf-fwd: " + failure.message + "\n").utf8))

@@ -212,6 +212,8 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(try VFFwdProcess.run(["check", "--config", dir + "/missing.yaml"]).status, 2)
         XCTAssertEqual(try VFFwdProcess.run(["run", "--config", good, "--duration", "-1"]).status, 2)
         XCTAssertEqual(try VFFwdProcess.run(["frobnicate"]).status, 2)
+        XCTAssertEqual(try VFFwdProcess.run([]).status, 2, "no subcommand")
+        XCTAssertEqual(try VFFwdProcess.run(["--help"]).status, 0)
 
         // A traffic file that is not there yet is not a config error, but check says so.
         let pending = dir + "/pending.yaml"
