@@ -22,7 +22,8 @@ core=${BENCH_CORE:-1}          # the forwarding core of every program; core 0 is
 swift build -c release --product vf-fwd >/dev/null
 swift build -c release --product vf-bench >/dev/null
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# The EAL leaves a runtime directory per file prefix in /var/run/dpdk (tmpfs): remove ours.
+trap 'rm -rf "$work" "/var/run/dpdk/bench-vf-$$" "/var/run/dpdk/bench-tp-$$"' EXIT
 if [ "${BENCH_MEMORY:-no-huge}" = huge ]; then
     eal=(-m 1024 --huge-unlink --no-pci --log-level=3)
 else

@@ -9,9 +9,10 @@ cd "$(dirname "$0")/.."
 rounds=${1:-5}
 swift build -c release --product ring-bench >/dev/null
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+# The EAL leaves a runtime directory per file prefix in /var/run/dpdk (tmpfs): remove ours.
+trap 'rm -rf "$work" "/var/run/dpdk/bench-ring-$$"' EXIT
 for r in $(seq "$rounds"); do
-    .build/release/ring-bench >> "$work/ours"
+    .build/release/ring-bench -- -l 0-1 --no-huge -m 64 --no-pci --file-prefix "bench-ring-$$" >> "$work/ours"
     DPDK_TEST=ring_perf_autotest dpdk-test -l 0-1 --no-huge -m 512 --no-pci --log-level=3 \
         --file-prefix "bench-ring-$$" 2>/dev/null | sed -n '/two physical cores/,/^$/p' >> "$work/theirs"
     echo "round $r done"

@@ -9,13 +9,15 @@ import PacketRing
 // consumer dequeues them, each timing its own loop with the TSC and spinning with PAUSE while
 // the ring is full or empty. The result is enqueue plus dequeue cycles per element.
 // Only the EAL's threads and pinning are used: the ring is PacketRing's.
-//   ring-bench [ITERATIONS] [-- EAL-ARGS]     (default EAL: -l 0-1 --no-huge --no-pci)
+//   ring-bench [ITERATIONS] [-- EAL-ARGS]     (default EAL: -l 0-1 --no-huge --no-pci; a
+//                                             per-process --file-prefix unless one is given)
 
 let split = CommandLine.arguments.firstIndex(of: "--")
 let own = CommandLine.arguments[1..<(split ?? CommandLine.arguments.endIndex)]
 let iterations = own.first.flatMap { Int($0) } ?? 1 << 21
 var ealArguments = split.map { Array(CommandLine.arguments[($0 + 1)...]) } ?? ["-l", "0-1", "--no-huge", "-m", "64", "--no-pci"]
-ealArguments += ["--file-prefix=ring-bench-\(getpid())", "--log-level=3"]
+if !ealArguments.contains(where: { $0.hasPrefix("--file-prefix") }) { ealArguments.append("--file-prefix=ring-bench-\(getpid())") }
+ealArguments.append("--log-level=3")
 let ringSize = 4096
 
 /// One measurement: the ring, the bulk size, the start line and each side's result.

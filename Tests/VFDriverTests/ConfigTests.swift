@@ -117,8 +117,8 @@ final class ConfigTests: XCTestCase {
                        ["--no-huge", "-m", "512", "--no-pci", "--file-prefix=vf-fwd-\(getpid())",
                         "--vdev", "net_null0", "--vdev", "net_null1"])
         let vf = try load("ports: [{ name: a, device: \"0000:03:10.0\" }]\n")
-        XCTAssertEqual(DPDKForwarder.ealArguments(for: vf), ["--file-prefix=vf-fwd-\(getpid())", "-a", "0000:03:10.0"],
-                       "a VF needs hugepages and the PCI bus: the EAL's defaults")
+        XCTAssertEqual(DPDKForwarder.ealArguments(for: vf), ["--file-prefix=vf-fwd-\(getpid())", "--huge-unlink", "-a", "0000:03:10.0"],
+                       "a VF needs hugepages and the PCI bus: the EAL's defaults; no hugepage files left behind")
         let chosen = try load("eal: [\"-l\", \"1,2\", \"--in-memory\"]\nports: [{ name: a, device: \"0000:03:10.0\" }]\n")
         XCTAssertEqual(DPDKForwarder.ealArguments(for: chosen), ["-l", "1,2", "--in-memory", "-a", "0000:03:10.0"])
         XCTAssertEqual(DPDKForwarder.ealArguments(for: chosen, override: ["--file-prefix=x"]), ["--file-prefix=x", "-a", "0000:03:10.0"])

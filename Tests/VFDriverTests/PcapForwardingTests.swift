@@ -157,6 +157,8 @@ final class PcapForwardingTests: XCTestCase {
         XCTAssertFalse(intervals.isEmpty, result.stdout)
         XCTAssertNotNil(intervals.first?.wholeMatch(of: #/\[\d+\.\d{3} s\] a rx \d+ \(\d+\.\d{3} Mpps\) tx \d+ \(\d+\.\d{3} Mpps\) drop 0 \| b .+/#),
                         result.stdout)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/var/run/dpdk/vf-fwd-\(result.processID)"),
+                       "the EAL's runtime directory of the run's own file prefix is removed")
         let stats = try StatsJSON(path: "\(dir)/s.json")
         XCTAssertGreaterThan(stats.total("rx_packets"), 100_000)
         XCTAssertEqual(stats.total("rx_packets"), stats.total("tx_packets") + stats.total("dropped"))
@@ -177,6 +179,8 @@ final class PcapForwardingTests: XCTestCase {
         let result = try VFFwdProcess.run(["run", "--config", "\(dir)/ml.yaml", "--duration", "1", "--stats-json", "\(dir)/s.json",
                                            "--quiet", "--", "--lcores=0@0,1@0,2@1", "--no-huge", "-m", "256", "--no-pci", "--log-level=3"])
         XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: "/var/run/dpdk/vf-fwd-\(result.processID)"),
+                       "the EAL's runtime directory of the run's own file prefix is removed")
         let stats = try StatsJSON(path: "\(dir)/s.json")
         XCTAssertGreaterThan(stats.total("rx_packets"), 100_000)
         XCTAssertEqual(stats.total("rx_packets"), stats.total("tx_packets") + stats.total("dropped"))

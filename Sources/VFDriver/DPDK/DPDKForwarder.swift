@@ -36,7 +36,13 @@ public final class DPDKForwarder: Forwarder {
         let hasPCIDevice = config.ports.contains { if case .pci = $0.device { true } else { false } }
         var arguments = override ?? config.eal ?? (hasPCIDevice ? [] : ["--no-huge", "-m", "512", "--no-pci"])
         if !arguments.contains(where: { $0.hasPrefix("--file-prefix") || $0 == "--in-memory" }) {
-            arguments.append("--file-prefix=vf-fwd-\(getpid())")
+            arguments.append("--file-prefix=" + EAL.processFilePrefix)
+            // A prefix of its own is never reused, so the hugepage files a killed process leaves
+            // would stay reserved for good: unlink them once mapped, and the kernel frees the
+            // pages when the process ends, however it ends.
+            if !arguments.contains(where: { $0 == "--no-huge" || $0.hasPrefix("--huge-unlink") }) {
+                arguments.append("--huge-unlink")
+            }
         }
         // An explicit allow-list also keeps the EAL from probing every other PCI device.
         for port in config.ports { arguments += port.device.ealArguments }

@@ -1,7 +1,5 @@
 import CDPDK
-#if canImport(Glibc)
-import Glibc
-#endif
+import Foundation
 
 /// The DPDK Environment Abstraction Layer: initialised once per process, cleaned up at exit.
 public enum EAL {
@@ -17,16 +15,32 @@ public enum EAL {
         let rc = pointers.withUnsafeMutableBufferPointer { rte_eal_init(Int32(argv.count), $0.baseAddress) }
         if rc < 0 {
             let code = vf_errno()
+            removeOwnRuntimeDirectory()
             throw DPDKError("EAL initialisation (\(arguments.joined(separator: " ")))", code: code,
                             advice: advice(errno: code, arguments: arguments))
         }
         isInitialized = true
     }
 
+    /// The `--file-prefix` vf-fwd gives a process whose EAL arguments name none: its own, so
+    /// concurrent runs never collide, and no other process uses it once this one ends.
+    public static var processFilePrefix: String { "vf-fwd-\(getpid())" }
+
     /// Releases hugepages and devices; the EAL cannot be initialised again in this process.
     public static func cleanup() {
         guard isInitialized else { return }
         rte_eal_cleanup()
+        removeOwnRuntimeDirectory()
+    }
+
+    /// The EAL leaves its runtime directory (/var/run/dpdk/PREFIX: shared config and memory
+    /// maps, MiBs of tmpfs) for other processes of the prefix, even when its initialisation
+    /// failed; this process's own prefix has no other.
+    static func removeOwnRuntimeDirectory() {
+        let runtimeDirectory = String(cString: rte_eal_get_runtime_dir())
+        if (runtimeDirectory as NSString).lastPathComponent == processFilePrefix {
+            try? FileManager.default.removeItem(atPath: runtimeDirectory)
+        }
     }
 
     static func advice(errno code: Int32, arguments: [String]) -> String {
@@ -60,6 +74,3 @@ public enum EAL {
 /// The CPU's time-stamp counter.
 @inlinable
 public func rdtsc() -> UInt64 { vf_rdtsc() }
-
-extension EAL {
-}

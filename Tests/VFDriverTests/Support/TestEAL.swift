@@ -10,6 +10,8 @@ enum TestEAL {
         do {
             try EAL.initialize(arguments: ["-l", "0", "--no-huge", "-m", "256", "--no-pci", "--log-level=3",
                                            "--file-prefix=vfdriver-tests-\(getpid())", "--vdev", "net_ring0", "--vdev", "net_ring1"])
+            // The EAL leaves its runtime directory (/var/run/dpdk/PREFIX, tmpfs) behind.
+            atexit { try? FileManager.default.removeItem(atPath: String(cString: rte_eal_get_runtime_dir())) }
             return try PacketPool(name: "tests", count: 4096, cacheSize: 0, socket: 0)
         } catch {
             fatalError("EAL for tests: \(error)")

@@ -3,6 +3,7 @@ import Foundation
 /// Runs the vf-fwd binary built next to this test bundle and captures what it printed.
 struct VFFwdProcess {
     struct Result {
+        var processID: Int32
         var status: Int32
         var stdout: String
         var stderr: String
@@ -24,7 +25,7 @@ struct VFFwdProcess {
         let outData = out.fileHandleForReading.readDataToEndOfFile()
         let errData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        return Result(processID: process.processIdentifier, status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
                       stderr: String(decoding: errData, as: UTF8.self))
     }
 }
