@@ -20,11 +20,11 @@ public protocol Forwarder: AnyObject {
 }
 
 extension ForwarderConfig {
-    /// The (port, RX queue) pairs lanes poll: every queue of every port that has a rule.
+    /// The (port, RX queue) pairs lanes poll: every queue of every port. A port with no rule of
+    /// its own is polled too: what arrives there is received and dropped as `no_rule` (spec
+    /// section 5), not left to fill the RX ring and vanish into the device's `imissed`.
     public var receiveQueues: [(port: Int, queue: UInt16)] {
-        ports.indices.filter { port in rules.contains { $0.inPort == port } }.flatMap { port in
-            (0..<ports[port].rxQueues).map { (port, UInt16($0)) }
-        }
+        ports.indices.flatMap { port in (0..<ports[port].rxQueues).map { (port, UInt16($0)) } }
     }
 }
 

@@ -108,6 +108,9 @@ enum GoldenCases {
         add("MTU + 1, 2->0", "a", frame([tag(50), tag(51)], payload: 1501)) { _ in .dropped(.mtu) }
         // Longer than one packet buffer: DPDK's pcap PMD and the mock deliver it in segments.
         add("jumbo in segments, 1->1", "a", frame([tag(30)], payload: 9000)) { _ in .dropped(.mtu) }
+        // A port that is only ever an `out` is polled too: what arrives there matches no rule.
+        add("port without rules, tagged", "x", frame([tag(10)])) { _ in .dropped(.noRule) }
+        add("port without rules, untagged", "x", frame([])) { _ in .dropped(.noRule) }
 
         // Runts and cut tags.
         let full = frame([tag(50), tag(51)]).bytes
