@@ -309,6 +309,22 @@ final class PcapForwardingTests: XCTestCase {
         XCTAssertEqual(stats.value("b", "tx_packets"), 10)
     }
 
+    /// Hugepage mode without hugepages reserved: exit 3, saying so and what to do.
+    func testNoHugepagesExitsThreeWithAdvice() throws {
+        let reserved = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/kernel/mm/hugepages"))?.reduce(0) {
+            $0 + (Int((try? String(contentsOfFile: "/sys/kernel/mm/hugepages/\($1)/nr_hugepages", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0)
+        } ?? 0
+        guard reserved == 0 else { throw XCTSkip("this machine has hugepages reserved (scripts/hugepages.sh release)") }
+        let dir = try temporaryDirectory()
+        try "ports: [{ name: a, device: net_null0 }, { name: b, device: net_null1 }]\n"
+            .write(toFile: "\(dir)/null.yaml", atomically: true, encoding: .utf8)
+        let result = try VFFwdProcess.run(["run", "--config", "\(dir)/null.yaml", "--duration", "1",
+                                           "--", "-l", "0", "-m", "64", "--no-pci", "--log-level=3"])
+        XCTAssertEqual(result.status, 3, result.stderr)
+        XCTAssertTrue(result.stderr.contains("no hugepages are reserved: run `scripts/hugepages.sh reserve 1024`"), result.stderr)
+    }
+
     /// More buffers than the EAL has memory for: exit 3, the reason and what to do.
     func testPoolTooLargeForTheMemoryExitsThreeWithAdvice() throws {
         let dir = try temporaryDirectory()

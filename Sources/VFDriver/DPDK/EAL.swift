@@ -47,13 +47,24 @@ public enum EAL {
         var hints: [String] = []
         if getuid() != 0 { hints.append("DPDK needs root (or CAP_SYS_ADMIN, CAP_IPC_LOCK and access to /dev/vfio): run as root") }
         if !arguments.contains("--no-huge") {
-            hints.append("if no hugepages are reserved, run `scripts/hugepages.sh reserve 1024` or pass `--no-huge -m 512`")
+            let reserved = reservedHugepages
+            hints.append((reserved == 0 ? "no hugepages are reserved" : "if the hugepages (\(reserved) reserved) are not enough or in use")
+                         + ": run `scripts/hugepages.sh reserve 1024` or pass `--no-huge -m 512`")
         }
         if code == EEXIST || code == EALREADY { hints.append("the EAL is already initialised in this process") }
         if arguments.contains(where: { $0.hasPrefix("0000:") || $0 == "-a" }) {
             hints.append("a PCI device must be bound to vfio-pci: `dpdk-devbind.py -b vfio-pci ADDRESS`")
         }
         return hints.joined(separator: "; ")
+    }
+
+    /// Hugepages of every size the kernel holds reserved (`nr_hugepages`), free or not.
+    static var reservedHugepages: Int {
+        let sizes = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/kernel/mm/hugepages")) ?? []
+        return sizes.reduce(0) { total, size in
+            let text = (try? String(contentsOfFile: "/sys/kernel/mm/hugepages/\(size)/nr_hugepages", encoding: .utf8)) ?? ""
+            return total + (Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0)
+        }
     }
 
     /// The lcore ids the EAL enabled (`-l`), main lcore first.
