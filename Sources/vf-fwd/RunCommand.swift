@@ -32,6 +32,10 @@ struct RunCommand: ParsableCommand {
         if let statsInterval, !(statsInterval > 0) { throw ValidationError("--stats-interval must be a positive number of seconds") }
         // Found out now, not after a long run whose counters would then be lost.
         if let statsJSON {
+            var isDirectory: ObjCBool = false
+            if FileManager.default.fileExists(atPath: statsJSON, isDirectory: &isDirectory), isDirectory.boolValue {
+                throw ValidationError("--stats-json \(statsJSON) is a directory; name a file")
+            }
             let directory = (statsJSON as NSString).deletingLastPathComponent
             guard access(directory.isEmpty ? "." : directory, W_OK) == 0 else {
                 throw ValidationError("--stats-json \(statsJSON): cannot write in \(directory.isEmpty ? "." : directory) (\(String(cString: strerror(errno))))")

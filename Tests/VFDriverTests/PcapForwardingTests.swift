@@ -286,6 +286,10 @@ final class PcapForwardingTests: XCTestCase {
                                             "--duration", "1", "--stats-json", "\(dir)/no/s.json"])
         XCTAssertEqual(noStats.status, 2, noStats.stderr)
         XCTAssertTrue(noStats.stderr.contains("--stats-json \(dir)/no/s.json: cannot write in \(dir)/no"), noStats.stderr)
+        let intoDirectory = try VFFwdProcess.run(["run", "--config", try config(rx: "\(dir)/in.pcap", tx: "\(dir)/out.pcap"),
+                                                  "--duration", "1", "--stats-json", dir])
+        XCTAssertEqual(intoDirectory.status, 2, intoDirectory.stderr)
+        XCTAssertTrue(intoDirectory.stderr.contains("is a directory"), intoDirectory.stderr)
         XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/out.pcap"), "nothing ran")
     }
 
