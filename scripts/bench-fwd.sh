@@ -45,7 +45,7 @@ vf_fwd_intervals() {
 import re, sys
 points = []
 for line in sys.stdin:
-    m = re.match(r"\[([\d.]+) s\] (.*)", line)
+    m = re.match(r"\[([\d.]+) s\] (.* tx \d.*)", line)
     if m: points.append((float(m[1]), sum(int(x) for x in re.findall(r" tx (\d+)", m[2]))))
 for a, b in zip(points, points[1:]): print((b[1] - a[1]) / (b[0] - a[0]) / 1e6)'
 }

@@ -86,6 +86,9 @@ struct RunCommand: ParsableCommand {
 
     /// Runs a started forwarder until `--duration` or a signal, then shuts it down and reports.
     func forward(_ forwarder: some Forwarder, _ parsed: ForwarderConfig) -> RunOutcome {
+        if !quiet {
+            for (port, facts) in zip(parsed.ports, forwarder.portFacts) { print("\(port.name): \(facts.description)") }
+        }
         let clock = RunClock(duration: duration, statsInterval: statsInterval)
         var previous = (time: 0.0, counters: Array(repeating: PortCounters(), count: parsed.ports.count))
         var links = Array(repeating: true, count: parsed.ports.count)

@@ -153,6 +153,7 @@ final class PcapForwardingTests: XCTestCase {
         let result = try VFFwdProcess.run(["run", "--config", "\(dir)/null.yaml", "--duration", "1", "--stats-json", "\(dir)/s.json",
                                            "--stats-interval", "0.4"] + Self.eal)
         XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("a: net_null, MAC "), "says what each port is")
         let intervals = result.stdout.split(separator: "\n").filter { $0.hasPrefix("[") }
         XCTAssertFalse(intervals.isEmpty, result.stdout)
         XCTAssertNotNil(intervals.first?.wholeMatch(of: #/\[\d+\.\d{3} s\] a rx \d+ \(\d+\.\d{3} Mpps\) tx \d+ \(\d+\.\d{3} Mpps\) drop 0 \| b .+/#),
@@ -308,6 +309,7 @@ final class PcapForwardingTests: XCTestCase {
         XCTAssertEqual(result.status, 1, result.stderr)
         XCTAssertTrue(result.stderr.contains("/dev/full: cannot write tx_pcap (No space left on device)"), result.stderr)
         XCTAssertTrue(result.stdout.contains("total"), "prints the per-port table")
+        XCTAssertTrue(result.stdout.contains("b: mock 82599 VF, MAC 02:09:00:00:00:01\n"), "says what each port is")
         let stats = try StatsJSON(path: "\(dir)/s.json")
         XCTAssertEqual(stats.value("a", "rx_packets"), 10)
         XCTAssertEqual(stats.value("b", "tx_packets"), 10)

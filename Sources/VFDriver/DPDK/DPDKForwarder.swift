@@ -221,6 +221,10 @@ public final class DPDKForwarder: Forwarder {
 
     public var linksUp: [Bool] { ports.map(\.link.up) }
 
+    public var portFacts: [PortFacts] {
+        ports.map { PortFacts(driver: $0.driverName, mac: $0.macAddress, stripsTags: $0.stripsTags, insertsTags: $0.insertsTags) }
+    }
+
     /// The drivers' own counters over the whole run, PF resets included; after `shutdown`, as
     /// they were when the ports stopped.
     public var deviceStats: [DeviceCounters] {

@@ -113,7 +113,7 @@ public struct EthPort: PacketPort {
     public var macAddress: String {
         var mac = rte_ether_addr()
         guard rte_eth_macaddr_get(id, &mac) == 0 else { return "?" }
-        return withUnsafeBytes(of: mac.addr_bytes) { $0.map { hex2($0) }.joined(separator: ":") }
+        return withUnsafeBytes(of: mac.addr_bytes) { PortFacts.macText($0) }
     }
 
     public struct Link: Equatable, Sendable {
@@ -146,9 +146,4 @@ public struct EthPort: PacketPort {
             (withUnsafeBytes(of: name.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }, value.value)
         }
     }
-}
-
-private func hex2(_ byte: UInt8) -> String {
-    let digits = Array("0123456789abcdef")
-    return String([digits[Int(byte >> 4)], digits[Int(byte & 15)]])
 }

@@ -17,6 +17,35 @@ public protocol Forwarder: AnyObject {
     var buffersInUse: Int { get }
     /// Per port, whether its link is up now (a VF's follows its PF's).
     var linksUp: [Bool] { get }
+    /// Per port, what it is: driver, MAC, the VLAN offloads in use.
+    var portFacts: [PortFacts] { get }
+}
+
+/// What an operator wants to see of a port at start.
+public struct PortFacts: Equatable, Sendable {
+    public var driver: String
+    public var mac: String
+    public var stripsTags: Bool
+    public var insertsTags: Bool
+
+    public init(driver: String, mac: String, stripsTags: Bool, insertsTags: Bool) {
+        self.driver = driver
+        self.mac = mac
+        self.stripsTags = stripsTags
+        self.insertsTags = insertsTags
+    }
+
+    /// `02:09:00:00:00:01`
+    static func macText(_ bytes: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef")
+        return bytes.map { String([digits[Int($0 >> 4)], digits[Int($0 & 15)]]) }.joined(separator: ":")
+    }
+
+    /// "net_ixgbe_vf, MAC 02:09:00:00:00:01, VLAN strip and insert in the NIC"
+    public var description: String {
+        let offloads = [stripsTags ? "strip" : nil, insertsTags ? "insert" : nil].compactMap { $0 }
+        return "\(driver), MAC \(mac)" + (offloads.isEmpty ? "" : ", VLAN \(offloads.joined(separator: " and ")) in the NIC")
+    }
 }
 
 extension ForwarderConfig {

@@ -113,9 +113,10 @@ public final class MockVF {
 
     /// A VF on its own, as vf-fwd's `mock:` devices are: frames come from `rxPcap` (looped with
     /// `infiniteRx`) and go to `txPcap` when the port stops; it sees everything, as a trusted,
-    /// promiscuous VF does. Without `txPcap`, sent frames are counted and freed.
-    public convenience init(rxPcap: String?, txPcap: String?, infiniteRx: Bool = false, pool: MockPool) throws {
-        self.init(index: 0, mac: [0x02, 0x09, 0, 0, 0, 0], pool: pool,
+    /// promiscuous VF does. Without `txPcap`, sent frames are counted and freed. It is VF
+    /// `index` of a PF not modelled, with MAC 02:09:00:00:00:index.
+    public convenience init(rxPcap: String?, txPcap: String?, infiniteRx: Bool = false, index: Int = 0, pool: MockPool) throws {
+        self.init(index: index, mac: [0x02, 0x09, 0, 0, 0, UInt8(truncatingIfNeeded: index)], pool: pool,
                   source: MockFrameSource(frames: try rxPcap.map(PcapFile.read) ?? [], infinite: infiniteRx),
                   sink: try txPcap.map(MockFrameSink.init(path:)))
         trusted = true
