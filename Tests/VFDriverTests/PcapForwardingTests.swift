@@ -317,11 +317,7 @@ final class PcapForwardingTests: XCTestCase {
 
     /// Hugepage mode without hugepages reserved: exit 3, saying so and what to do.
     func testNoHugepagesExitsThreeWithAdvice() throws {
-        let reserved = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/kernel/mm/hugepages"))?.reduce(0) {
-            $0 + (Int((try? String(contentsOfFile: "/sys/kernel/mm/hugepages/\($1)/nr_hugepages", encoding: .utf8))?
-                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0)
-        } ?? 0
-        guard reserved == 0 else { throw XCTSkip("this machine has hugepages reserved (scripts/hugepages.sh release)") }
+        guard EAL.reservedHugepages == 0 else { throw XCTSkip("this machine has hugepages reserved (scripts/hugepages.sh release)") }
         let dir = try temporaryDirectory()
         try "ports: [{ name: a, device: net_null0 }, { name: b, device: net_null1 }]\n"
             .write(toFile: "\(dir)/null.yaml", atomically: true, encoding: .utf8)

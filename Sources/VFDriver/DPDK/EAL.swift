@@ -59,7 +59,7 @@ public enum EAL {
     }
 
     /// Hugepages of every size the kernel holds reserved (`nr_hugepages`), free or not.
-    static var reservedHugepages: Int {
+    public static var reservedHugepages: Int {
         let sizes = (try? FileManager.default.contentsOfDirectory(atPath: "/sys/kernel/mm/hugepages")) ?? []
         return sizes.reduce(0) { total, size in
             let text = (try? String(contentsOfFile: "/sys/kernel/mm/hugepages/\(size)/nr_hugepages", encoding: .utf8)) ?? ""

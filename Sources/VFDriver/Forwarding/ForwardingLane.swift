@@ -200,7 +200,7 @@ public final class ForwardingLane<Port: PacketPort> {
         // Locals, not properties: stores into frames could alias them, forcing reloads per frame.
         let tables = self.tables, received = self.received, verdicts = self.verdicts
         let classifier = tables.classifiers[inPort]
-        var receivedBytes = 0, lengthChange = 0, strippedTags = 0
+        var receivedBytes = 0, lengthChange = 0, strippedBytes = 0
         // Every verdict equal exactly when their bitwise AND equals their OR: no branch per frame.
         var allAnd = -1, allOr = 0
         // The PMD wrote the mbuf headers but not the frames: start loading frames a few ahead.
@@ -211,7 +211,7 @@ public final class ForwardingLane<Port: PacketPort> {
             let buffer = received[i]
             let length = buffer.length
             receivedBytes &+= length
-            if stripping && buffer.strippedTCI != nil { strippedTags &+= 1 }
+            if stripping { strippedBytes &+= buffer.receivedWireLength &- length }
             var verdict = hotCase(buffer, length)
             if verdict < 0 {
                 verdict = Self.decideInGeneral(buffer, tables: tables, classifier: classifier)
@@ -221,7 +221,7 @@ public final class ForwardingLane<Port: PacketPort> {
             allAnd &= verdict
             allOr |= verdict
         }
-        return ClassifiedBurst(receivedBytes: receivedBytes &+ strippedTags &* TagStack.tagBytes,
+        return ClassifiedBurst(receivedBytes: receivedBytes &+ strippedBytes,
                                rewrittenBytes: receivedBytes &+ lengthChange,
                                common: allOr, uniform: allAnd == allOr)
     }

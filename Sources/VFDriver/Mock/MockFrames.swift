@@ -31,6 +31,11 @@ final class MockFrameSource {
         bytes.deallocate()
     }
 
+    /// Frame `index` of the file.
+    func frame(_ index: Int) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(start: bytes + offsets[index], count: offsets[index + 1] - offsets[index])
+    }
+
     /// Tops up RX queue `queue` for a poll of `wanted` frames.
     func refill(_ vf: MockVF, queue: Int, upTo wanted: Int) {
         if vf.rxRefs.count == 1 {
@@ -50,7 +55,7 @@ final class MockFrameSource {
                 guard infinite else { break }
                 index = 0
             }
-            let frame = UnsafeRawBufferPointer(start: bytes + offsets[index], count: offsets[index + 1] - offsets[index])
+            let frame = self.frame(index)
             let ring = rings[rss.queue(of: frame, queues: rings.count)]
             guard !ring.isFull, let buffer = vf.pool.allocate() else { break }
             guard buffer.setFrame(frame) else {
@@ -87,7 +92,7 @@ final class MockFrameSource {
             var poolRanDry = false
             for i in 0..<n {
                 if index == frameCount { index = 0 }
-                let frame = UnsafeRawBufferPointer(start: bytes + offsets[index], count: offsets[index + 1] - offsets[index])
+                let frame = self.frame(index)
                 let buffer = MockBuffer(raw: scratch[i])
                 // A frame longer than a buffer takes more from the pool; when none is left, it
                 // waits for the next poll with the buffers not yet filled.

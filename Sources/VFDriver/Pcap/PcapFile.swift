@@ -18,8 +18,7 @@ public enum PcapFile {
     /// Every frame of the file, in order.
     public static func read(_ path: String) throws -> [[UInt8]] {
         guard let data = FileManager.default.contents(atPath: path) else {
-            let reason = access(path, R_OK) == 0 ? "not a readable file" : String(cString: strerror(errno))
-            throw FormatError(path: path, problem: "cannot read the file (\(reason))")
+            throw FormatError(path: path, problem: "cannot read the file (\(unreadableFileReason(path)))")
         }
         let bytes = [UInt8](data)
         guard bytes.count >= 24 else { throw FormatError(path: path, problem: "shorter than a pcap header") }
