@@ -1,11 +1,23 @@
 import Foundation
-import Atomics
 import CDPDK
 import VFDriver
 import XCTest
 
 /// `DPDKForwarder` in this process, on `net_null` vdevs plugged into the test run's EAL.
 final class DPDKForwarderTests: XCTestCase {
+    /// A started forwarder over `net_null` ports `a` and `b` plugged in for the test, `a`
+    /// cross-connected to `b` (and back when `bidirectional`).
+    func crossConnected(_ a: String, _ b: String, bidirectional: Bool = true) throws -> DPDKForwarder {
+        try plugNullDevices([a, b])
+        let config = try ForwarderConfig.load(yaml: """
+            ports: [{ name: a, device: \(a) }, { name: b, device: \(b) }]
+            rules: [{ in: { port: a, vlan: any }, out: { port: b }, bidirectional: \(bidirectional) }]
+            """, file: "null.yaml")
+        let forwarder = try DPDKForwarder(config: config)
+        try forwarder.start()
+        return forwarder
+    }
+
     /// Frames of several RX queues are spread by RSS (IP, TCP, UDP hashes the device has); one
     /// queue needs none.
     func testSeveralRXQueuesAreSpreadByRSS() throws {
@@ -27,24 +39,16 @@ final class DPDKForwarderTests: XCTestCase {
     /// lanes pause, the port is stopped, reset, set up again and restarted, and forwarding goes
     /// on; nothing is lost unaccounted and every buffer is back in the pool.
     func testPFResetRestartsThePortAndForwardingGoesOn() throws {
-        try plugNullDevices(["net_null8", "net_null9"])
-        let config = try ForwarderConfig.load(yaml: """
-            ports: [{ name: a, device: net_null8 }, { name: b, device: net_null9 }]
-            rules: [{ in: { port: a, vlan: any }, out: { port: b }, bidirectional: true }]
-            """, file: "reset.yaml")
-        let forwarder = try DPDKForwarder(config: config)
-        try forwarder.start()
-        let stop = UnsafeAtomic<Bool>.create(false)
-        defer { stop.destroy() }
+        let forwarder = try crossConnected("net_null8", "net_null9")
         var ticks = 0
         var receivedBeforeReset: UInt64 = 0
-        forwarder.run(shouldStop: stop) {
+        forwarder.run {
             ticks += 1
             if ticks == 50 {
                 receivedBeforeReset = forwarder.counters[0].rxPackets
                 forwarder.requestReset(port: 0)
             }
-            if ticks == 200 { stop.store(true, ordering: .relaxed) }
+            return ticks < 200
         }
         try forwarder.shutdown()
 
@@ -52,10 +56,7 @@ final class DPDKForwarderTests: XCTestCase {
         let counters = forwarder.counters
         XCTAssertGreaterThan(receivedBeforeReset, 0)
         XCTAssertGreaterThan(counters[0].rxPackets, receivedBeforeReset, "port a forwards again after its reset")
-        let rx = counters.reduce(0) { $0 + $1.rxPackets }
-        let tx = counters.reduce(0) { $0 + $1.txPackets }
-        let dropped = counters.reduce(0) { $0 + $1.dropped }
-        XCTAssertEqual(rx, tx + dropped, "accounting identity")
+        counters.assertAccountingIdentity()
         // The drivers' counters cover the whole run: what port a counted before its reset is kept.
         let device = forwarder.deviceStats
         XCTAssertEqual(device.map(\.ipackets), counters.map(\.rxPackets))
@@ -67,21 +68,13 @@ final class DPDKForwarderTests: XCTestCase {
     /// and is tried again until the port comes back; meanwhile frames for it count as `tx_full`
     /// and the accounting identity holds. Here the device itself goes away and returns.
     func testFailedResetIsRetriedUntilThePortComesBack() throws {
-        try plugNullDevices(["net_null12", "net_null13"])
-        let config = try ForwarderConfig.load(yaml: """
-            ports: [{ name: a, device: net_null12 }, { name: b, device: net_null13 }]
-            rules: [{ in: { port: a, vlan: any }, out: { port: b }, bidirectional: true }]
-            """, file: "retry.yaml")
-        let forwarder = try DPDKForwarder(config: config)
+        let forwarder = try crossConnected("net_null12", "net_null13")
         forwarder.resetRetryInterval = 0.05
-        try forwarder.start()
         let id = forwarder.ports[0].id
-        let stop = UnsafeAtomic<Bool>.create(false)
-        defer { stop.destroy() }
         let start = DispatchTime.now().uptimeNanoseconds
         func elapsed() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
         var removedAt: Double?, addedAt: Double?, receivedWhenBack: UInt64?
-        forwarder.run(shouldStop: stop) {
+        forwarder.run {
             let now = elapsed()
             if removedAt == nil, now > 0.1 {
                 _ = rte_eth_dev_stop(id)
@@ -98,7 +91,8 @@ final class DPDKForwarderTests: XCTestCase {
             if addedAt != nil, receivedWhenBack == nil, forwarder.resets[0] == 1 {
                 receivedWhenBack = forwarder.counters[0].rxPackets
             }
-            if let addedAt, now > addedAt + 0.5 || now > 10 { stop.store(true, ordering: .relaxed) }
+            guard let addedAt else { return true }
+            return !(now > addedAt + 0.5 || now > 10)
         }
         try forwarder.shutdown()
 
@@ -106,22 +100,14 @@ final class DPDKForwarderTests: XCTestCase {
         let counters = forwarder.counters
         XCTAssertGreaterThan(counters[0].rxPackets, receivedWhenBack ?? .max, "port a forwards again")
         XCTAssertGreaterThan(counters[1][.txFull], 0, "frames for port a while it was away")
-        let rx = counters.reduce(0) { $0 + $1.rxPackets }
-        let tx = counters.reduce(0) { $0 + $1.txPackets }
-        XCTAssertEqual(rx, tx + counters.reduce(0) { $0 + $1.dropped }, "accounting identity")
+        counters.assertAccountingIdentity()
         XCTAssertEqual(forwarder.buffersInUse, 0, "every buffer back in the pool")
     }
 
     /// Each port's link state, which vf-fwd reports when it changes (net_null's link is up while
     /// the port is started).
     func testLinksUpFollowThePorts() throws {
-        try plugNullDevices(["net_null14", "net_null15"])
-        let config = try ForwarderConfig.load(yaml: """
-            ports: [{ name: a, device: net_null14 }, { name: b, device: net_null15 }]
-            rules: [{ in: { port: a, vlan: any }, out: { port: b } }]
-            """, file: "link.yaml")
-        let forwarder = try DPDKForwarder(config: config)
-        try forwarder.start()
+        let forwarder = try crossConnected("net_null14", "net_null15", bidirectional: false)
         XCTAssertEqual(forwarder.linksUp, [true, true])
         XCTAssertEqual(rte_eth_dev_stop(forwarder.ports[0].id), 0)
         XCTAssertEqual(forwarder.linksUp, [false, true])

@@ -1,4 +1,3 @@
-import Atomics
 import VFDriver
 import XCTest
 
@@ -355,13 +354,11 @@ final class MockDeviceTests: XCTestCase {
             """, file: "t.yaml")
         let forwarder = try MockForwarder(config: config)
         try forwarder.start()
-        let stop = UnsafeAtomic<Bool>.create(false)
-        defer { stop.destroy() }
         var ticks = 0
-        forwarder.run(shouldStop: stop) {
+        forwarder.run {
             ticks += 1
             if ticks == 1 { forwarder.vfs[1].simulatePFReset() }
-            if ticks == 20 { stop.store(true, ordering: .relaxed) }
+            return ticks < 20
         }
         try forwarder.shutdown()
         XCTAssertEqual(forwarder.resets, [0, 1])
@@ -389,11 +386,9 @@ final class MockDeviceTests: XCTestCase {
         let forwarder = try MockForwarder(config: config)
         forwarder.resetRetryInterval = 0
         try forwarder.start()
-        let stop = UnsafeAtomic<Bool>.create(false)
-        defer { stop.destroy() }
         var ticks = 0
         var sentBeforeBack: UInt64 = 0
-        forwarder.run(shouldStop: stop) {
+        forwarder.run {
             ticks += 1
             if ticks == 10 { forwarder.vfs[1].simulatePFReset(pfReady: false) }
             if ticks == 100 {
@@ -402,7 +397,7 @@ final class MockDeviceTests: XCTestCase {
                 sentBeforeBack = forwarder.counters[1].txPackets
                 forwarder.vfs[1].simulatePFReady()
             }
-            if ticks == 200 { stop.store(true, ordering: .relaxed) }
+            return ticks < 200
         }
         try forwarder.shutdown()
         XCTAssertEqual(forwarder.resets, [0, 1])
