@@ -19,9 +19,11 @@ public final class DPDKForwarder: Forwarder {
     /// Ports restarted after a PF reset, per port.
     public private(set) var resets: [Int]
     /// Seconds between attempts to bring back a port whose reset failed (its PF not back yet).
-    public var resetRetryInterval = 1.0
-    /// Per port, the TSC at which a failed reset is tried again; 0 when none failed.
-    private var resetRetryDue: [UInt64]
+    public var resetRetryInterval: Double {
+        get { retries.interval }
+        set { retries.interval = newValue }
+    }
+    private var retries: ResetRetries
     /// The drivers' counters when the ports stopped for good.
     private var finalDeviceCounters: [DeviceCounters]?
     private var deviceTotals: DeviceCounterTotals
@@ -74,7 +76,7 @@ public final class DPDKForwarder: Forwarder {
         }
         self.ports = ports
         resets = Array(repeating: 0, count: ports.count)
-        resetRetryDue = Array(repeating: 0, count: ports.count)
+        retries = ResetRetries(ports: ports.count)
         deviceTotals = DeviceCounterTotals(ports: ports.count)
         resetRequested = .allocate(capacity: ports.count)
         resetRequested.initialize(repeating: .init(false), count: ports.count)
@@ -172,9 +174,9 @@ public final class DPDKForwarder: Forwarder {
     }
 
     var resetPending: Bool {
-        let now = rdtsc()
+        let now = monotonicNanoseconds()
         return ports.indices.contains {
-            UnsafeAtomic<Bool>(at: resetRequested + $0).load(ordering: .acquiring) || (resetRetryDue[$0] != 0 && now >= resetRetryDue[$0])
+            UnsafeAtomic<Bool>(at: resetRequested + $0).load(ordering: .acquiring) || retries.isDue($0, now: now)
         }
     }
 
@@ -185,11 +187,11 @@ public final class DPDKForwarder: Forwarder {
     /// as during a PF driver reload): the port stays down, its frames unreceived, and the reset
     /// is tried again every `resetRetryInterval` until it succeeds.
     func recoverFromResets() {
-        let now = rdtsc()
+        let now = monotonicNanoseconds()
         for (i, port) in ports.enumerated() {
             let requested = UnsafeAtomic<Bool>(at: resetRequested + i).exchange(false, ordering: .acquiring)
-            let retrying = resetRetryDue[i] != 0
-            guard requested || (retrying && now >= resetRetryDue[i]) else { continue }
+            let retrying = retries.isRetrying(i)
+            guard requested || retries.isDue(i, now: now) else { continue }
             if !retrying {
                 _ = rte_eth_dev_stop(port.id)
                 deviceTotals.carryOver(port: i, port.deviceStats)
@@ -204,13 +206,13 @@ public final class DPDKForwarder: Forwarder {
                 // ixgbevf's counters restart at zero after a reset; other PMDs' are made to.
                 _ = rte_eth_stats_reset(port.id)
                 resets[i] += 1
-                resetRetryDue[i] = 0
+                retries.succeeded(i)
                 if retrying { fputs("vf-fwd: port \(port.id) is back after its reset\n", stderr) }
             } catch {
                 if !retrying {
                     fputs("vf-fwd: port \(port.id) did not come back after a PF reset (\(error)); retrying every \(resetRetryInterval) s\n", stderr)
                 }
-                resetRetryDue[i] = now + UInt64(resetRetryInterval * Double(EAL.tscHz))
+                retries.failed(i, now: now)
             }
         }
     }

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Keeps the drivers' counters of a whole run, which the drivers alone do not:
 /// - an 82599 VF counts packets in 32-bit registers that ixgbevf widens only when they are read
 ///   (`ixgbevf_update_stats`); at 14.88 Mpps they wrap every 289 s, so a counter not read for that
@@ -19,12 +15,12 @@ struct DeviceCounterTotals {
     init(ports: Int, readInterval: UInt64 = 10_000_000_000) {
         earlier = Array(repeating: DeviceCounters(), count: ports)
         self.readInterval = readInterval
-        nextRead = Self.now() &+ readInterval
+        nextRead = monotonicNanoseconds() &+ readInterval
     }
 
     /// Calls `read` when the interval has passed; cheap otherwise (a monotonic clock read).
     mutating func readIfDue(_ read: () -> Void) {
-        let now = Self.now()
+        let now = monotonicNanoseconds()
         guard now >= nextRead else { return }
         nextRead = now &+ readInterval
         read()
@@ -35,10 +31,4 @@ struct DeviceCounterTotals {
 
     /// The whole run's counters of `port`, given what its driver counts now.
     func total(port: Int, current: DeviceCounters) -> DeviceCounters { earlier[port] + current }
-
-    private static func now() -> UInt64 {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
-    }
 }

@@ -1,5 +1,4 @@
 import Atomics
-import Dispatch
 
 /// Runs a config whose ports are all `mock:` devices: no EAL, no hugepages, no root. Each port
 /// is a standalone mock VF; one lane forwards on the calling thread. Like vf-fwd on DPDK, it
@@ -14,9 +13,11 @@ public final class MockForwarder: Forwarder {
     /// Ports restarted after a PF reset, per port.
     public private(set) var resets: [Int]
     /// Seconds between attempts to bring back a VF whose reset failed.
-    public var resetRetryInterval = 1.0
-    /// Per port, when (uptime nanoseconds) a failed reset is tried again.
-    private var resetRetryDue: [UInt64?]
+    public var resetRetryInterval: Double {
+        get { retries.interval }
+        set { retries.interval = newValue }
+    }
+    private var retries: ResetRetries
     private var deviceTotals: DeviceCounterTotals
 
     /// Keys a `mock:` device accepts (checked when the config is loaded).
@@ -41,7 +42,7 @@ public final class MockForwarder: Forwarder {
         self.vfs = vfs
         configurations = vfs.map(\.configuration)
         resets = Array(repeating: 0, count: vfs.count)
-        resetRetryDue = Array(repeating: nil, count: vfs.count)
+        retries = ResetRetries(ports: vfs.count)
         deviceTotals = DeviceCounterTotals(ports: vfs.count)
         plan = ForwardingPlan(config: config, insertsTags: configurations.map(\.vlanInsert), stripsTags: configurations.map(\.vlanStrip))
         lane = ForwardingLane(plan: plan, ports: vfs.map(\.port), rxPairs: config.receiveQueues, txQueue: 0, burst: config.burst)
@@ -64,11 +65,11 @@ public final class MockForwarder: Forwarder {
     /// A reset that fails (the PF not back yet) is tried again every `resetRetryInterval`, as
     /// `DPDKForwarder` does; meanwhile the VF moves no frame.
     public func handleEvents() {
-        let now = DispatchTime.now().uptimeNanoseconds
+        let now = monotonicNanoseconds()
         for (i, vf) in vfs.enumerated() {
             let raised = vf.takeEvents().contains(.reset)
-            let retrying = resetRetryDue[i] != nil
-            guard raised || (retrying && now >= resetRetryDue[i]!) else { continue }
+            let retrying = retries.isRetrying(i)
+            guard raised || retries.isDue(i, now: now) else { continue }
             // A VF whose reset failed counted nothing since: its counters were carried over once.
             if !retrying { deviceTotals.carryOver(port: i, vf.deviceCounters) }
             do throws(MockError) {
@@ -76,9 +77,9 @@ public final class MockForwarder: Forwarder {
                 try vf.configure(configurations[i])
                 try vf.start()
                 resets[i] += 1
-                resetRetryDue[i] = nil
+                retries.succeeded(i)
             } catch {
-                resetRetryDue[i] = now + UInt64(resetRetryInterval * 1e9)
+                retries.failed(i, now: now)
             }
         }
     }
