@@ -1,19 +1,9 @@
-import MallocInterposerSwift
 import VFDriver
 import XCTest
 
 /// The steady-state forwarding loop allocates nothing: no class instance, array or buffer per
 /// packet or per burst (ixy.swift lost 5x to C on exactly that).
 final class AllocationTests: XCTestCase {
-    /// Allocations made by `body`, counted by the interposed malloc.
-    func allocations(_ body: () -> Void) -> Int {
-        MallocInterposerSwift.initialize()
-        MallocInterposerSwift.hook()
-        body()
-        MallocInterposerSwift.unhook()
-        return Int(MallocInterposerSwift.getStatistics().mallocCount)
-    }
-
     func testTheCounterSeesAllocations() {
         XCTAssertGreaterThan(allocations { _ = [Int](repeating: 1, count: Int.random(in: 100...200)) }, 0)
     }
