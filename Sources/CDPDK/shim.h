@@ -122,6 +122,7 @@ static inline const char *vf_pci_device_name(struct pci_access *access, char *bu
 
 /* Offload and RSS bits Swift cannot see: they are macros over RTE_BIT64. */
 static const uint64_t VF_RX_OFFLOAD_VLAN_STRIP = RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
+static const uint64_t VF_RX_OFFLOAD_VLAN_FILTER = RTE_ETH_RX_OFFLOAD_VLAN_FILTER;
 static const uint64_t VF_ETH_RSS_IP_TCP_UDP = RTE_ETH_RSS_IP | RTE_ETH_RSS_TCP | RTE_ETH_RSS_UDP;
 static const uint64_t VF_TX_OFFLOAD_VLAN_INSERT = RTE_ETH_TX_OFFLOAD_VLAN_INSERT;
 static const uint64_t VF_MBUF_F_RX_VLAN_STRIPPED = RTE_MBUF_F_RX_VLAN_STRIPPED;

@@ -66,6 +66,21 @@ final class ConfigTests: XCTestCase {
         ])
     }
 
+    /// A port's VLAN filter holds the outer VID of each exact tagged rule on it, mirrors included.
+    func testVLANFilterOfEachPortComesFromItsRules() throws {
+        let config = try load(header + """
+            rules:
+              - { in: { port: a, vlan: 100 }, out: { port: b, vlan: 1001 }, bidirectional: true }
+              - { in: { port: b, vlan: [3000, 10] }, out: { port: a, vlan: untagged } }
+              - { in: { port: b, vlan: [3000, 11] }, out: { port: a, vlan: 11 } }
+              - { in: { port: a, vlan: untagged }, out: { port: b, vlan: 5 } }
+              - { in: { port: a, vlan: any }, out: { port: b } }
+            """)
+        XCTAssertEqual(config.vlanFilter(port: 0), [100])
+        XCTAssertEqual(config.vlanFilter(port: 1), [1001, 3000])
+        XCTAssertEqual(config.portConfigurations.map(\.vlanFilter), [[100], [1001, 3000]])
+    }
+
     func testDefaults() throws {
         let config = try load(header)
         XCTAssertEqual(config.ports[0].rxQueues, 1)

@@ -35,6 +35,19 @@ final class DPDKForwarderTests: XCTestCase {
         XCTAssertEqual(rss.rss_hf, 0)
     }
 
+    /// Only a device whose PF filters VLANs (an 82599 VF) gets a VLAN filter: a virtual device
+    /// keeps receiving every VLAN, so vf-fwd sees and counts frames no rule matches.
+    func testVLANFilterOnlyWhereThePFFilters() throws {
+        try plugNullDevices(["net_null16"])
+        var c = PortConfiguration()
+        c.vlanFilter = [100, 3000]
+        let port = try EthPort(id: EthPort.find(DeviceString("net_null16")!), configuration: c, pool: TestEAL.pool)
+        XCTAssertFalse(port.filtersVLANs)
+        var conf = rte_eth_conf()
+        XCTAssertEqual(rte_eth_dev_conf_get(port.id, &conf), 0)
+        XCTAssertEqual(conf.rxmode.offloads & VF_RX_OFFLOAD_VLAN_FILTER, 0)
+    }
+
     /// What vf-fwd does when a VF's PF resets (ixgbevf raises RTE_ETH_EVENT_INTR_RESET): the
     /// lanes pause, the port is stopped, reset, set up again and restarted, and forwarding goes
     /// on; nothing is lost unaccounted and every buffer is back in the pool.

@@ -187,14 +187,54 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(nic.drainUplink(), [frame(to: 9, from: 0, tags: [tag(42)])], "the PF tagged it")
     }
 
-    func testPromiscuousNeedsTrust() throws {
+    /// A Linux PF gives an untrusted VF multicast mode for its request and says yes; it refuses
+    /// a trusted one, an 82599 having no VF unicast promiscuous mode. Either way only the VF's
+    /// own frames arrive.
+    func testAn82599VFIsNeverPromiscuous() throws {
         let nic = MockNIC(vfCount: 1)
         let vf = try started(nic, 0)
-        XCTAssertThrowsError(try vf.setPromiscuous(true))
-        vf.trusted = true
         try vf.setPromiscuous(true)
+        vf.trusted = true
+        XCTAssertThrowsError(try vf.setPromiscuous(true))
+        XCTAssertFalse(vf.promiscuous)
         nic.injectFromUplink(frame(to: 33))
-        receiveAll(vf).forEach { XCTAssertEqual($0.frame, frame(to: 33)); $0.free() }
+        nic.injectFromUplink(frame(to: 0))
+        let got = receiveAll(vf)
+        XCTAssertEqual(got.map(\.frame), [frame(to: 0)])
+        got.forEach { $0.free() }
+    }
+
+    /// As ixgbevf: the VIDs of the configuration go to the PF; stopping gives the PF's entries
+    /// back and starting asks for them again (the shadow VFTA); a reset forgets them.
+    func testVLANFilterFollowsTheDriversLifecycle() throws {
+        let nic = MockNIC(vfCount: 2)
+        let a = try started(nic, 0) { $0.vlanFilter = [7, 8] }
+        XCTAssertEqual(a.vlanFilter, [7, 8])
+        nic.injectFromUplink(frame(to: 0, tags: [tag(7)]))
+        nic.injectFromUplink(frame(to: 0, tags: [tag(9)]))
+        var got = receiveAll(a)
+        XCTAssertEqual(got.map(\.frame), [frame(to: 0, tags: [tag(7)])], "VLAN 9 is not in the filter")
+        got.forEach { $0.free() }
+
+        a.stop()
+        // While a is stopped its two entries are free: b takes 62 more, 64 in all.
+        for vid in 1...62 { try nic.vfs[1].setVLANFilter(UInt16(1000 + vid), on: true) }
+        try a.start()
+        nic.injectFromUplink(frame(to: 0, tags: [tag(7)]))
+        nic.injectFromUplink(frame(to: 0, tags: [tag(8)]))
+        got = receiveAll(a)
+        XCTAssertEqual(got.count, 2, "start asked for both again")
+        got.forEach { $0.free() }
+
+        a.simulatePFReset()
+        try a.reset()
+        XCTAssertTrue(a.vlanFilter.isEmpty, "a reset forgets the filter")
+        try nic.vfs[1].setVLANFilter(2000, on: true)
+        try nic.vfs[1].setVLANFilter(2001, on: true)
+        var c = a.configuration
+        c.vlanFilter = [7, 8]
+        XCTAssertThrowsError(try a.configure(c), "the PF's 64 entries are in use")
+        XCTAssertEqual(nic.pool.inUseCount, 0)
     }
 
     func testMulticastListKeepsThirty() throws {
@@ -313,6 +353,38 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(vf.counters.ipackets, 1)
     }
 
+    /// vf-fwd's set-up on VFs of one PF: each port's rules put their VIDs in its VLAN filter, so
+    /// the uplink VF receives VLAN 1001, while the PF drops VLAN 1002 before vf-fwd sees it.
+    func testRulesVIDsReachTheVFsThroughThePF() throws {
+        let nic = MockNIC(vfCount: 2)
+        let config = try ForwarderConfig.load(yaml: """
+            ports: [{ name: tenant, device: "mock:" }, { name: uplink, device: "mock:" }]
+            rules: [{ in: { port: tenant, vlan: 1 }, out: { port: uplink, vlan: 1001 }, bidirectional: true }]
+            """, file: "t.yaml")
+        let vfs = try zip(nic.vfs, config.portConfigurations).map { vf, configuration in
+            var c = configuration
+            c.rxDescriptors = 64
+            c.txDescriptors = 64
+            try vf.configure(c)
+            try vf.start()
+            return vf
+        }
+        vfs[0].spoofCheck = false  // the tenant VF sends the uplink's frames with their source MAC
+        let lane = ForwardingLane(plan: ForwardingPlan(config: config), ports: vfs.map(\.port),
+                                  rxPairs: config.receiveQueues, txQueue: 0, burst: 32)
+        nic.injectFromUplink(frame(to: 1, tags: [tag(1001, pcp: 5)]))
+        nic.injectFromUplink(frame(to: 1, tags: [tag(1002)]))
+        while lane.poll() > 0 {}
+        XCTAssertEqual(vfs[1].counters.ipackets, 1, "the PF let VLAN 1001 in and dropped 1002")
+        // Out of the tenant VF as VLAN 1; not for a VF whose filter has VLAN 1, so to the wire.
+        XCTAssertEqual(nic.drainUplink(), [frame(to: 1, tags: [tag(1, pcp: 5)])])
+        var counters = [PortCounters(), PortCounters()]
+        for port in 0..<2 { lane.counters.read(port: port, into: &counters[port]) }
+        XCTAssertEqual(counters.map(\.rxPackets), [0, 1])
+        counters.assertAccountingIdentity()
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
     /// TX stall: the lane's bounded retry gives up, frames drop as tx_full on the receiving port,
     /// and every buffer comes back.
     func testTxStallThroughALane() throws {
@@ -325,9 +397,7 @@ final class MockDeviceTests: XCTestCase {
             rules: [{ in: { port: a, vlan: any }, out: { port: b } }]
             """, file: "t.yaml")
         let lane = ForwardingLane(plan: ForwardingPlan(config: config), ports: [a.port, b.port], rxPairs: [(0, 0)], txQueue: 0, burst: 32)
-        a.trusted = true
-        try a.setPromiscuous(true)
-        for i in 0..<50 { nic.injectFromUplink(frame(to: 77, seed: i)) }
+        for i in 0..<50 { nic.injectFromUplink(frame(to: 0, seed: i)) }
         while lane.poll() > 0 {}
         var ca = PortCounters(), cb = PortCounters()
         lane.counters.read(port: 0, into: &ca)
@@ -338,7 +408,10 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(ca.rxPackets, cb.txPackets + ca.dropped)
         b.txStalled = false
         b.stop()
-        XCTAssertEqual(nic.drainUplink().count, 32)
+        // The frames are for a's MAC: the VEB takes them back to a.
+        let back = receiveAll(a)
+        XCTAssertEqual(back.count, 32)
+        back.forEach { $0.free() }
         XCTAssertEqual(nic.pool.inUseCount, 0)
     }
 

@@ -69,7 +69,7 @@ public final class DPDKForwarder: Forwarder {
         let name = "vf-fwd-\(Self.instances.wrappingIncrementThenLoad(ordering: .relaxed))"
         pool = try PacketPool(name: name, count: buffers, dataRoom: dataRoom, socket: Int32(rte_socket_id()))
 
-        configurations = config.ports.map(PortConfiguration.init)
+        configurations = config.portConfigurations
         var ports: [EthPort] = []
         for (port, configuration) in zip(config.ports, configurations) {
             ports.append(try EthPort(id: EthPort.find(port.device), configuration: configuration, pool: pool))
@@ -100,8 +100,8 @@ public final class DPDKForwarder: Forwarder {
         for i in ports.indices { registerForResets(port: i) }
     }
 
-    /// Starts the ports. Promiscuous mode is asked for where the device allows it: a VF's PF
-    /// must trust it, and a port that refuses still forwards what is addressed to it.
+    /// Starts the ports. Promiscuous mode is asked for where the device allows it (not an
+    /// 82599 VF: `EthPort.isPromiscuous`); a port without it forwards what is addressed to it.
     public func start() throws(DPDKError) {
         for port in ports {
             try port.start()
@@ -224,7 +224,10 @@ public final class DPDKForwarder: Forwarder {
     public var linksUp: [Bool] { ports.map(\.link.up) }
 
     public var portFacts: [PortFacts] {
-        ports.map { PortFacts(driver: $0.driverName, mac: $0.macAddress, stripsTags: $0.stripsTags, insertsTags: $0.insertsTags) }
+        zip(ports, configurations).map { port, configuration in
+            PortFacts(driver: port.driverName, mac: port.macAddress, stripsTags: port.stripsTags, insertsTags: port.insertsTags,
+                      promiscuous: port.isPromiscuous, vlanFilter: port.filtersVLANs ? configuration.vlanFilter : [])
+        }
     }
 
     /// The drivers' own counters over the whole run, PF resets included; after `shutdown`, as

@@ -9,12 +9,18 @@ public struct EthPort: PacketPort {
     public let insertsTags: Bool
     /// RX VLAN strip was requested and the device has it.
     public let stripsTags: Bool
+    /// The configuration's VIDs went to the VLAN filter (a device whose PF filters VLANs).
+    public let filtersVLANs: Bool
     public let minimumReceiveBurst: Int
 
     /// Intel PMDs whose vector RX returns nothing when asked for fewer than 4 frames and rounds
     /// other requests down to a multiple of 4 (ixgbe_rxtx_vec_sse.c; i40e, iavf and ice share the
     /// design); DPDK's ixgbe.rst ("RX Burst Size") asks for 32.
     static let vectorReceiveDrivers: Set<String> = ["net_ixgbe", "net_ixgbe_vf", "net_i40e", "net_i40e_vf", "net_iavf", "net_ice"]
+    /// VFs whose PF filters VLANs whatever the VF asks: a tagged frame reaches the VF only if
+    /// its VID is in the VF's filter (Linux ixgbe enables VLAN filtering with SR-IOV; VLAN
+    /// promiscuous needs unicast promiscuous, which an 82599 VF cannot have).
+    static let pfFiltersVLANs: Set<String> = ["net_ixgbe_vf"]
 
     /// The port the EAL created for `device` (its PCI address or vdev name).
     public static func find(_ device: DeviceString) throws(DPDKError) -> UInt16 {
@@ -63,8 +69,13 @@ public struct EthPort: PacketPort {
         // An 82599 VF hashes with its PF's key and table, ixgbevf setting only the queue count
         // (VFPSRTYPE.RQPL in ixgbevf_dev_rx_init); other devices take the request as it is.
         let rssHash = c.rxQueues > 1 ? info.flow_type_rss_offloads & VF_ETH_RSS_IP_TCP_UDP : 0
-        try check(vf_eth_configure(id, UInt16(c.rxQueues), UInt16(c.txQueues), rxOffloads, txOffloads, UInt32(c.mtu), rssHash),
+        let driver = String(cString: info.driver_name)
+        let filtersVLANs = !c.vlanFilter.isEmpty && Self.pfFiltersVLANs.contains(driver)
+            && info.rx_offload_capa & VF_RX_OFFLOAD_VLAN_FILTER != 0
+        let portOffloads = rxOffloads | (filtersVLANs ? VF_RX_OFFLOAD_VLAN_FILTER : 0)
+        try check(vf_eth_configure(id, UInt16(c.rxQueues), UInt16(c.txQueues), portOffloads, txOffloads, UInt32(c.mtu), rssHash),
                   "configuring \(name)")
+        if filtersVLANs { try Self.addToVLANFilter(id, c.vlanFilter, name: name) }
         var rxDescriptors = UInt16(c.rxDescriptors)
         var txDescriptors = UInt16(c.txDescriptors)
         try check(rte_eth_dev_adjust_nb_rx_tx_desc(id, &rxDescriptors, &txDescriptors), "sizing descriptor rings of \(name)")
@@ -78,16 +89,50 @@ public struct EthPort: PacketPort {
         self.id = id
         self.insertsTags = txOffloads != 0
         self.stripsTags = rxOffloads != 0
-        minimumReceiveBurst = Self.vectorReceiveDrivers.contains(String(cString: info.driver_name)) ? 32 : 1
+        self.filtersVLANs = filtersVLANs
+        minimumReceiveBurst = Self.vectorReceiveDrivers.contains(driver) ? 32 : 1
+    }
+
+    /// Asks the PF for every VID (ixgbevf: mailbox IXGBE_VF_SET_VLAN, kept in a shadow table
+    /// that `rte_eth_dev_start` replays and `rte_eth_dev_reset` forgets, so every set-up adds
+    /// them again).
+    static func addToVLANFilter(_ id: UInt16, _ vids: [UInt16], name: String) throws(DPDKError) {
+        for vid in vids {
+            let rc = rte_eth_dev_vlan_filter(id, vid, 1)
+            // The PF's refusal (a NACK) comes back as a positive value, not an errno.
+            guard rc != 0 else { continue }
+            throw DPDKError("adding VLAN \(vid) to the VLAN filter of \(name)", code: rc < 0 ? rc : EPERM,
+                            advice: "the PF refused it: its 64 VLAN filter entries, shared by all its VFs, are in use "
+                                + "(this port needs \(vids.count)), or it set a port VLAN on this VF "
+                                + "(`ip link set PF vf N vlan 0` removes it)")
+        }
     }
 
     public func start() throws(DPDKError) { try check(rte_eth_dev_start(id), "starting port \(id)") }
     public func stop() throws(DPDKError) { try check(rte_eth_dev_stop(id), "stopping port \(id)") }
     public func close() throws(DPDKError) { try check(rte_eth_dev_close(id), "closing port \(id)") }
 
-    /// Receive everything, whatever the destination MAC (a VF needs `trust on` at its PF).
+    /// Asks to receive everything, whatever the destination MAC (`isPromiscuous` says whether
+    /// the port does).
     public func enablePromiscuous() throws(DPDKError) {
         try check(rte_eth_promiscuous_enable(id), "enabling promiscuous mode on port \(id)")
+    }
+
+    /// Whether the port receives frames for other MACs. An 82599's PF cannot make a VF unicast
+    /// promiscuous, and Linux's ixgbe answers an untrusted VF's request with multicast mode and
+    /// success (`ixgbe_update_vf_xcast_mode`), so DPDK's flag alone would say yes.
+    public var isPromiscuous: Bool {
+        rte_eth_promiscuous_get(id) == 1 && !Self.is82599VF(pciDevice: pciDeviceID)
+    }
+
+    /// The 82599's VF device IDs, bare metal and Hyper-V (Linux `ixgbe_type.h`: IXGBE_DEV_ID_82599_VF, _82599_VF_HV).
+    static func is82599VF(pciDevice: UInt32?) -> Bool { pciDevice == 0x10ed || pciDevice == 0x152e }
+
+    /// The PCI device ID of a port on the PCI bus, from sysfs; nil for a virtual device.
+    var pciDeviceID: UInt32? {
+        var info = rte_eth_dev_info()
+        guard rte_eth_dev_info_get(id, &info) == 0, let device = info.device, let name = rte_dev_name(device) else { return nil }
+        return SRIOVInventory.read(SRIOVInventory.sysfsDevices, String(cString: name), "device").flatMap(SRIOVInventory.hexID)
     }
 
     @inlinable

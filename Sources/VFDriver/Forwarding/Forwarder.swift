@@ -27,12 +27,18 @@ public struct PortFacts: Equatable, Sendable {
     public var mac: String
     public var stripsTags: Bool
     public var insertsTags: Bool
+    /// It receives frames for other MACs too (else: its own, broadcast, its multicast groups).
+    public var promiscuous: Bool
+    /// The VIDs in its VLAN filter, where its PF lets in only those tagged frames.
+    public var vlanFilter: [UInt16]
 
-    public init(driver: String, mac: String, stripsTags: Bool, insertsTags: Bool) {
+    public init(driver: String, mac: String, stripsTags: Bool, insertsTags: Bool, promiscuous: Bool, vlanFilter: [UInt16]) {
         self.driver = driver
         self.mac = mac
         self.stripsTags = stripsTags
         self.insertsTags = insertsTags
+        self.promiscuous = promiscuous
+        self.vlanFilter = vlanFilter
     }
 
     /// `02:09:00:00:00:01`
@@ -41,10 +47,13 @@ public struct PortFacts: Equatable, Sendable {
         return bytes.map { String([digits[Int($0 >> 4)], digits[Int($0 & 15)]]) }.joined(separator: ":")
     }
 
-    /// "net_ixgbe_vf, MAC 02:09:00:00:00:01, VLAN strip and insert in the NIC"
+    /// "net_ixgbe_vf, MAC 02:09:00:00:00:01, VLAN strip and insert in the NIC, only frames
+    /// to its MAC, VLAN filter 1 1001"
     public var description: String {
         let offloads = [stripsTags ? "strip" : nil, insertsTags ? "insert" : nil].compactMap { $0 }
         return "\(driver), MAC \(mac)" + (offloads.isEmpty ? "" : ", VLAN \(offloads.joined(separator: " and ")) in the NIC")
+            + (promiscuous ? "" : ", only frames to its MAC")
+            + (vlanFilter.isEmpty ? "" : ", VLAN filter " + vlanFilter.map(String.init).joined(separator: " "))
     }
 }
 

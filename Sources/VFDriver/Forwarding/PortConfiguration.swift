@@ -10,11 +10,16 @@ public struct PortConfiguration: Equatable, Sendable {
     public var vlanStrip = false
     /// TX VLAN insert: a buffer may ask the device to add one 0x8100 tag.
     public var vlanInsert = false
+    /// VIDs registered in the VLAN filter of a device whose PF filters VLANs whatever the VF
+    /// asks (an 82599 VF): a frame whose 0x8100 tag carries another VID never reaches the port.
+    /// Other devices receive every VLAN and ignore this, so vf-fwd sees and counts every frame.
+    public var vlanFilter: [UInt16] = []
 
     public init() {}
 
-    /// A config file's port: `vlan-offload` asks for both offloads.
-    public init(_ port: PortConfig) {
+    /// A config file's port: `vlan-offload` asks for both offloads; `vlanFilter` is what the
+    /// port's rules match on (`ForwarderConfig.vlanFilter(port:)`).
+    public init(_ port: PortConfig, vlanFilter: [UInt16] = []) {
         rxQueues = port.rxQueues
         txQueues = port.txQueues
         rxDescriptors = port.rxDescriptors
@@ -22,5 +27,28 @@ public struct PortConfiguration: Equatable, Sendable {
         mtu = port.mtu
         vlanStrip = port.vlanOffload
         vlanInsert = port.vlanOffload
+        self.vlanFilter = vlanFilter
+    }
+}
+
+extension ForwarderConfig {
+    /// The VIDs port `port` must let in: the outer VID of every exact tagged rule on it. A
+    /// VLAN filter looks at the first tag only, one of TPID 0x8100 (82599 datasheet, L2 packet
+    /// filtering: VLAN filter, VET register), so a QinQ rule needs its outer VID, and an
+    /// 802.1ad (0x88a8) outer tag passes as untagged.
+    public func vlanFilter(port: Int) -> [UInt16] {
+        var vids = Set<UInt16>()
+        for rule in rules where rule.inPort == port {
+            switch rule.match {
+            case .exact(.single(let vid)), .exact(.double(outer: let vid, inner: _)): vids.insert(vid)
+            case .exact(.untagged), .any: break
+            }
+        }
+        return vids.sorted()
+    }
+
+    /// Every port's set-up, VLAN filter included.
+    public var portConfigurations: [PortConfiguration] {
+        ports.indices.map { PortConfiguration(ports[$0], vlanFilter: vlanFilter(port: $0)) }
     }
 }

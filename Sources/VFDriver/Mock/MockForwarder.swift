@@ -30,13 +30,13 @@ public final class MockForwarder: Forwarder {
         pool = MockPool(size: descriptors + (config.ports.count + 1) * config.burst + 1024,
                         dataRoom: max(2048 + MockPool.headroom, MockPool.headroom + largestMTU + MockVF.frameOverhead))
         var vfs: [MockVF] = []
-        for (index, port) in config.ports.enumerated() {
+        for (index, (port, configuration)) in zip(config.ports, config.portConfigurations).enumerated() {
             guard case .mock(let parameters) = port.device else { throw MockError.unsupported("port \(port.name) is not a mock device") }
             // The config loader has checked the keys.
             let values = Dictionary(parameters.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
             let vf = try MockVF(rxPcap: values["rx_pcap"], txPcap: values["tx_pcap"], infiniteRx: values["infinite_rx"] == "1",
                                 index: index, pool: pool)
-            try vf.configure(PortConfiguration(port))
+            try vf.configure(configuration)
             vfs.append(vf)
         }
         self.vfs = vfs
@@ -93,7 +93,8 @@ public final class MockForwarder: Forwarder {
     public var portFacts: [PortFacts] {
         vfs.map { vf in
             PortFacts(driver: "mock 82599 VF", mac: PortFacts.macText(vf.mac),
-                      stripsTags: vf.configuration.vlanStrip, insertsTags: vf.configuration.vlanInsert)
+                      stripsTags: vf.configuration.vlanStrip, insertsTags: vf.configuration.vlanInsert,
+                      promiscuous: vf.promiscuous, vlanFilter: vf.promiscuous ? [] : vf.vlanFilter.sorted())
         }
     }
 

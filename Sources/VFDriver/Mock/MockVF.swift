@@ -49,15 +49,22 @@ public final class MockVF {
     public private(set) var linkUp = true
     /// False from a PF reset that leaves the PF away until it is back (`simulatePFReady()`).
     public private(set) var pfReady = true
-    /// Set by the PF (`ip link set PF vf N trust on`): allows promiscuous mode.
+    /// Set by the PF (`ip link set PF vf N trust on`). On an 82599 it does not allow unicast
+    /// promiscuous mode (`setPromiscuous`).
     public var trusted = false
     /// Set by the PF (`ip link set PF vf N spoofchk on`), on by default as in Linux.
     public var spoofCheck = true
     /// Set by the PF (`ip link set PF vf N vlan X`): the PF tags and strips for the VF.
     public internal(set) var portVLAN: UInt16?
+    /// Only a standalone VF (vf-fwd's `mock:` devices, spec section 3) is: the PF of an 82599
+    /// never makes a VF promiscuous.
     public private(set) var promiscuous = false
     public private(set) var multicast: [[UInt8]] = []
+    /// The VIDs the driver asked for (ixgbevf's shadow VFTA): kept across stop and start,
+    /// forgotten by a reset.
     public private(set) var vlanFilter: Set<UInt16> = []
+    /// Those the PF holds for this VF now: given up on stop, asked for again on start.
+    var vlanFilterInPF: Set<UInt16> = []
     /// Events not yet taken by `takeEvents()`, oldest first.
     private var events: [MockEvent] = []
 
@@ -151,18 +158,24 @@ public final class MockVF {
         configuration = c
         rxRings = (0..<c.rxQueues).map { _ in Ring(capacity: c.rxDescriptors) }
         txRings = (0..<c.txQueues).map { _ in Ring(capacity: c.txDescriptors) }
+        // As EthPort on an 82599 VF: the port's VIDs are added; others stay.
+        for vid in c.vlanFilter { try setVLANFilter(vid, on: true) }
     }
 
     public func start() throws(MockError) {
         guard state != .resetPending else { throw .busy("the PF reset: call reset() first") }
         guard !rxRings.isEmpty else { throw .busy("configure the port first") }
+        // ixgbevf_dev_start replays the shadow VFTA, ignoring what the PF refuses.
+        for vid in vlanFilter.subtracting(vlanFilterInPF) where (try? claimInPF(vid)) != nil {}
         state = .started
     }
 
     /// Stops the port; frames still in TX descriptors go out first (as a stopping NIC drains).
+    /// The VLAN filter entries go back to the PF (ixgbevf_dev_stop), the driver keeps its list.
     public func stop() {
         if state == .started { processTransmit() }
         if state != .resetPending { state = .stopped }
+        releaseVLANFilterInPF()
     }
 
     /// rte_eth_dev_close: the port stops and its queues are released (their buffers return to
@@ -180,6 +193,8 @@ public final class MockVF {
     /// answering on the mailbox (eth_ixgbevf_dev_init: -EIO), and the VF stays `resetPending`.
     public func reset() throws(MockError) {
         releaseRings()
+        releaseVLANFilterInPF()
+        vlanFilter = []
         guard pfReady else { throw .busy("the PF does not answer (ixgbevf init: -EIO); try the reset again later") }
         totals = Counters()
         readback = hardware
@@ -195,10 +210,12 @@ public final class MockVF {
         txRings = []
     }
 
+    /// As rte_eth_promiscuous_enable on ixgbevf with a Linux PF (`ixgbe_update_vf_xcast_mode`):
+    /// an 82599 cannot make a VF unicast promiscuous (X540 and later can), so the PF refuses a
+    /// trusted VF (NACK: -ENOTSUP), and quietly gives an untrusted one multicast mode only, the
+    /// call succeeding all the same. Either way the VF still receives only its own MAC's frames.
     public func setPromiscuous(_ on: Bool) throws(MockError) {
-        // ixgbevf_dev_promiscuous_enable: the PF refuses an untrusted VF (-ENOTSUP).
-        if on && !trusted { throw .unsupported("promiscuous mode needs `ip link set PF vf \(index) trust on`") }
-        promiscuous = on
+        if on && trusted { throw .unsupported("an 82599 VF cannot be promiscuous (the PF refuses; X540 and later VFs can)") }
     }
 
     /// As rte_eth_dev_set_mc_addr_list on ixgbevf: the mailbox message carries at most 30
@@ -207,19 +224,29 @@ public final class MockVF {
         multicast = Array(addresses.prefix(Self.maxMulticastAddresses))
     }
 
-    /// As rte_eth_dev_vlan_filter: the PF's shared VLVF table may be full, and a port VLAN
-    /// set by the PF forbids the VF its own filters.
+    /// As rte_eth_dev_vlan_filter: the request goes to the PF at once, stopped or not; the
+    /// PF's shared VLVF table may be full, and a port VLAN set by the PF forbids the VF its
+    /// own filters.
     public func setVLANFilter(_ vid: UInt16, on: Bool) throws(MockError) {
         guard (1...4094).contains(vid) else { throw .unsupported("VID \(vid) outside 1...4094") }
         if portVLAN != nil { throw .unsupported("the PF set a port VLAN: VLAN filters are the PF's") }
         if on {
-            if !vlanFilter.contains(vid) {
-                try nic?.claimVLANEntry(vid)
-                vlanFilter.insert(vid)
-            }
-        } else if vlanFilter.remove(vid) != nil {
-            nic?.releaseVLANEntry(vid)
+            if !vlanFilterInPF.contains(vid) { try claimInPF(vid) }
+            vlanFilter.insert(vid)
+        } else {
+            vlanFilter.remove(vid)
+            if vlanFilterInPF.remove(vid) != nil { nic?.releaseVLANEntry(vid) }
         }
+    }
+
+    private func claimInPF(_ vid: UInt16) throws(MockError) {
+        try nic?.claimVLANEntry(vid)
+        vlanFilterInPF.insert(vid)
+    }
+
+    private func releaseVLANFilterInPF() {
+        for vid in vlanFilterInPF { nic?.releaseVLANEntry(vid) }
+        vlanFilterInPF = []
     }
 
 

@@ -26,7 +26,7 @@ extension MockVF {
                 // The PF strips the port VLAN; other frames never reach this VF.
                 guard tagged, vid == port else { return false }
                 portTag = port
-            } else if tagged && vid != 0 && !vlanFilter.contains(vid) && !promiscuous {
+            } else if tagged && vid != 0 && !vlanFilterInPF.contains(vid) && !promiscuous {
                 return false
             }
         }
