@@ -183,6 +183,17 @@ final class ConfigTests: XCTestCase {
         assertError(header.replacingOccurrences(of: "net_null1", with: "mock:rx_pcap=x,speed=10"), line: 5, contains: "unknown mock parameter 'speed'")
     }
 
+    func testMACAddresses() throws {
+        let config = try load(header + "    mac-addresses: [\"02:00:5e:10:00:01\", 0A:00:00:00:00:FF]\n")
+        XCTAssertEqual(config.ports[1].macAddresses, [[0x02, 0, 0x5e, 0x10, 0, 1], [0x0a, 0, 0, 0, 0, 0xff]])
+        XCTAssertEqual(config.portConfigurations[1].macAddresses, config.ports[1].macAddresses)
+        assertError(header + "    mac-addresses: [\"02:00:5e:10:00\"]\n", line: 6, contains: "is not a MAC address")
+        assertError(header + "    mac-addresses: [\"02:00:5e:10:00:1g\"]\n", line: 6, contains: "is not a MAC address")
+        assertError(header + "    mac-addresses: [\"01:00:5e:10:00:01\"]\n", line: 6, contains: "multicast or zero")
+        assertError(header + "    mac-addresses: [\"00:00:00:00:00:00\"]\n", line: 6, contains: "multicast or zero")
+        assertError(header + "    mac-addresses: 02:00:5e:10:00:01\n", line: 6, contains: "must be a list")
+    }
+
     func testYAMLSyntaxErrorNamesItsLine() {
         assertError(header + "rules:\n  - in: { port: a, vlan: 1\n", line: 8, contains: "YAML")
     }

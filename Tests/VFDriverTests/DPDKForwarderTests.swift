@@ -36,13 +36,16 @@ final class DPDKForwarderTests: XCTestCase {
     }
 
     /// Only a device whose PF filters VLANs (an 82599 VF) gets a VLAN filter: a virtual device
-    /// keeps receiving every VLAN, so vf-fwd sees and counts frames no rule matches.
-    func testVLANFilterOnlyWhereThePFFilters() throws {
+    /// keeps receiving every VLAN, so vf-fwd sees and counts frames no rule matches. Nor does
+    /// one without MAC filters get MAC entries: it receives every frame.
+    func testFiltersOnlyWhereThePFFilters() throws {
         try plugNullDevices(["net_null16"])
         var c = PortConfiguration()
         c.vlanFilter = [100, 3000]
+        c.macAddresses = [[0x02, 0, 0, 0, 0, 9]]
         let port = try EthPort(id: EthPort.find(DeviceString("net_null16")!), configuration: c, pool: TestEAL.pool)
         XCTAssertFalse(port.filtersVLANs)
+        XCTAssertEqual(port.addedMACAddresses, [])
         var conf = rte_eth_conf()
         XCTAssertEqual(rte_eth_dev_conf_get(port.id, &conf), 0)
         XCTAssertEqual(conf.rxmode.offloads & VF_RX_OFFLOAD_VLAN_FILTER, 0)

@@ -187,6 +187,36 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(nic.drainUplink(), [frame(to: 9, from: 0, tags: [tag(42)])], "the PF tagged it")
     }
 
+    /// A VF that cannot be promiscuous receives other hosts' frames through MAC filter entries
+    /// at its PF, from the wire and from other VFs; the PF turns the VF's anti-spoofing off, so
+    /// it may send from those MACs; the entries are shared, and a reset gives them back.
+    func testAddedMACsBringOtherHostsFrames() throws {
+        let nic = MockNIC(vfCount: 2)
+        let host: [UInt8] = [0x02, 0x09, 0, 0, 0, 40]
+        let a = try started(nic, 0) { $0.macAddresses = [host] }
+        let b = try started(nic, 1)
+        XCTAssertEqual(a.addedMACs, [host])
+        XCTAssertFalse(a.spoofCheck)
+        nic.injectFromUplink(frame(to: 40))
+        XCTAssertEqual(send(b, [frame(to: 40, from: 1)]), 1)
+        let got = receiveAll(a)
+        XCTAssertEqual(got.map(\.frame), [frame(to: 40), frame(to: 40, from: 1)])
+        got.forEach { $0.free() }
+        XCTAssertEqual(nic.drainUplink(), [], "the VEB delivered b's frame to a")
+
+        b.macSetByAdmin = true
+        XCTAssertThrowsError(try b.addMACAddress([0x02, 0, 0, 0, 0, 1]), "an admin-set MAC needs trust")
+        b.trusted = true
+        for i in 0..<(nic.macFilterEntries - 1) { try b.addMACAddress([0x02, 0, 0, 0, 1, UInt8(i)]) }
+        XCTAssertThrowsError(try b.addMACAddress([0x02, 0, 0, 0, 2, 0]), "\(nic.macFilterEntries) entries per PF")
+        try b.addMACAddress(b.mac)  // its own MAC: nothing to add, as in ethdev
+        a.simulatePFReset()
+        try a.reset()
+        XCTAssertEqual(a.addedMACs, [], "a reset forgets the entries")
+        try b.addMACAddress([0x02, 0, 0, 0, 2, 0])  // the one a gave back
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
     /// A Linux PF gives an untrusted VF multicast mode for its request and says yes; it refuses
     /// a trusted one, an 82599 having no VF unicast promiscuous mode. Either way only the VF's
     /// own frames arrive.

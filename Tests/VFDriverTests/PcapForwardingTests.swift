@@ -302,14 +302,15 @@ final class PcapForwardingTests: XCTestCase {
         try """
             ports:
               - { name: a, device: "mock:rx_pcap=\(dir)/in.pcap" }
-              - { name: b, device: "mock:tx_pcap=/dev/full" }
+              - { name: b, device: "mock:tx_pcap=/dev/full", mac-addresses: ["02:00:5e:10:00:01"] }
             rules: [{ in: { port: a, vlan: 5 }, out: { port: b, vlan: 6 } }]
             """.write(toFile: "\(dir)/full.yaml", atomically: true, encoding: .utf8)
         let result = try VFFwdProcess.run(["run", "--config", "\(dir)/full.yaml", "--duration", "0.5", "--stats-json", "\(dir)/s.json"])
         XCTAssertEqual(result.status, 1, result.stderr)
         XCTAssertTrue(result.stderr.contains("/dev/full: cannot write tx_pcap (No space left on device)"), result.stderr)
         XCTAssertTrue(result.stdout.contains("total"), "prints the per-port table")
-        XCTAssertTrue(result.stdout.contains("b: mock 82599 VF, MAC 02:09:00:00:00:01\n"), "says what each port is")
+        XCTAssertTrue(result.stdout.contains("b: mock 82599 VF, MAC 02:09:00:00:00:01 and 02:00:5e:10:00:01\n"),
+                      "says what each port is")
         let stats = try StatsJSON(path: "\(dir)/s.json")
         XCTAssertEqual(stats.value("a", "rx_packets"), 10)
         XCTAssertEqual(stats.value("b", "tx_packets"), 10)

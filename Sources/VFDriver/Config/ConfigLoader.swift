@@ -82,7 +82,7 @@ private struct ConfigLoader {
     }
 
     func loadPort(_ node: Node) throws(ConfigError) -> PortConfig {
-        let keys = ["name", "device", "rx-queues", "tx-queues", "rx-descriptors", "tx-descriptors", "mtu", "vlan-offload"]
+        let keys = ["name", "device", "rx-queues", "tx-queues", "rx-descriptors", "tx-descriptors", "mtu", "vlan-offload", "mac-addresses"]
         let fields = try mapping(node, keys: keys, what: "a port")
         guard let nameNode = fields["name"] else { throw error(node, "a port needs `name:`") }
         let name = try string(nameNode.value, what: "name")
@@ -106,7 +106,22 @@ private struct ConfigLoader {
         // 68 is DPDK's RTE_ETHER_MIN_MTU; 9710 the 82599 VF's largest (9728-byte frames with CRC).
         if let n = fields["mtu"] { port.mtu = try integer(n.value, what: "mtu", in: 68...9710) }
         if let flag = fields["vlan-offload"] { port.vlanOffload = try boolean(flag.value, what: "vlan-offload") }
+        if let list = fields["mac-addresses"] {
+            port.macAddresses = try sequence(list.value, what: "mac-addresses").map { (item) throws(ConfigError) in try unicastMAC(item) }
+        }
         return port
+    }
+
+    /// `02:00:5e:10:00:01`: six hex pairs, unicast and not zero, as a MAC filter entry must be.
+    func unicastMAC(_ node: Node) throws(ConfigError) -> [UInt8] {
+        let text = try string(node, what: "a MAC address")
+        let pairs = text.split(separator: ":", omittingEmptySubsequences: false)
+        let bytes = pairs.compactMap { $0.count == 2 ? UInt8($0, radix: 16) : nil }
+        guard pairs.count == 6, bytes.count == 6 else { throw error(node, "'\(text)' is not a MAC address like 02:00:5e:10:00:01") }
+        guard bytes[0] & 1 == 0, bytes.contains(where: { $0 != 0 }) else {
+            throw error(node, "\(text) is a multicast or zero address; `mac-addresses` takes unicast ones")
+        }
+        return bytes
     }
 
     /// One rule as written, plus its mirror when `bidirectional: true`.

@@ -28,6 +28,9 @@ public struct PortConfig: Equatable, Sendable {
     public var mtu: Int = 1500
     /// Use the NIC's VLAN strip (RX) and insert (TX) where `rte_eth_dev_info` offers them.
     public var vlanOffload: Bool = false
+    /// Unicast MACs the port receives besides its own (`rte_eth_dev_mac_addr_add`): an 82599 VF
+    /// cannot be promiscuous, so frames for hosts behind it need these entries at its PF.
+    public var macAddresses: [[UInt8]] = []
 
     public init(name: String, device: DeviceString) {
         self.name = name

@@ -225,7 +225,8 @@ public final class DPDKForwarder: Forwarder {
 
     public var portFacts: [PortFacts] {
         zip(ports, configurations).map { port, configuration in
-            PortFacts(driver: port.driverName, mac: port.macAddress, stripsTags: port.stripsTags, insertsTags: port.insertsTags,
+            PortFacts(driver: port.driverName, mac: port.macAddress, addedMACs: port.addedMACAddresses,
+                      stripsTags: port.stripsTags, insertsTags: port.insertsTags,
                       promiscuous: port.isPromiscuous, vlanFilter: port.filtersVLANs ? configuration.vlanFilter : [])
         }
     }

@@ -19,8 +19,9 @@ public struct EthPort: PacketPort {
     static let vectorReceiveDrivers: Set<String> = ["net_ixgbe", "net_ixgbe_vf", "net_i40e", "net_i40e_vf", "net_iavf", "net_ice"]
     /// VFs whose PF filters VLANs whatever the VF asks: a tagged frame reaches the VF only if
     /// its VID is in the VF's filter (Linux ixgbe enables VLAN filtering with SR-IOV; VLAN
-    /// promiscuous needs unicast promiscuous, which an 82599 VF cannot have).
-    static let pfFiltersVLANs: Set<String> = ["net_ixgbe_vf"]
+    /// promiscuous needs unicast promiscuous, which an 82599 VF cannot have). Their PF's
+    /// refusals come back as driver codes (a mailbox NACK), not errnos.
+    static let pfManagedVFDrivers: Set<String> = ["net_ixgbe_vf"]
 
     /// The port the EAL created for `device` (its PCI address or vdev name).
     public static func find(_ device: DeviceString) throws(DPDKError) -> UInt16 {
@@ -70,12 +71,16 @@ public struct EthPort: PacketPort {
         // (VFPSRTYPE.RQPL in ixgbevf_dev_rx_init); other devices take the request as it is.
         let rssHash = c.rxQueues > 1 ? info.flow_type_rss_offloads & VF_ETH_RSS_IP_TCP_UDP : 0
         let driver = String(cString: info.driver_name)
-        let filtersVLANs = !c.vlanFilter.isEmpty && Self.pfFiltersVLANs.contains(driver)
+        let filtersVLANs = !c.vlanFilter.isEmpty && Self.pfManagedVFDrivers.contains(driver)
             && info.rx_offload_capa & VF_RX_OFFLOAD_VLAN_FILTER != 0
         let portOffloads = rxOffloads | (filtersVLANs ? VF_RX_OFFLOAD_VLAN_FILTER : 0)
         try check(vf_eth_configure(id, UInt16(c.rxQueues), UInt16(c.txQueues), portOffloads, txOffloads, UInt32(c.mtu), rssHash),
                   "configuring \(name)")
         if filtersVLANs { try Self.addToVLANFilter(id, c.vlanFilter, name: name) }
+        // A device with room for one address has no MAC filter (virtual ones): it gets every frame.
+        if info.max_mac_addrs > 1 {
+            try Self.addMACAddresses(id, c.macAddresses, name: name, answersForPF: Self.pfManagedVFDrivers.contains(driver))
+        }
         var rxDescriptors = UInt16(c.rxDescriptors)
         var txDescriptors = UInt16(c.txDescriptors)
         try check(rte_eth_dev_adjust_nb_rx_tx_desc(id, &rxDescriptors, &txDescriptors), "sizing descriptor rings of \(name)")
@@ -105,6 +110,23 @@ public struct EthPort: PacketPort {
                             advice: "the PF refused it: its 64 VLAN filter entries, shared by all its VFs, are in use "
                                 + "(this port needs \(vids.count)), or it set a port VLAN on this VF "
                                 + "(`ip link set PF vf N vlan 0` removes it)")
+        }
+    }
+
+    /// Asks the device to receive frames for `addresses` too (ixgbevf: mailbox
+    /// IXGBE_VF_SET_MACVLAN; `rte_eth_dev_reset` forgets them, so every set-up adds them again).
+    /// `answersForPF`: the driver returns its PF's refusal as a driver code, not an errno.
+    static func addMACAddresses(_ id: UInt16, _ addresses: [[UInt8]], name: String, answersForPF: Bool) throws(DPDKError) {
+        for address in addresses {
+            var mac = rte_ether_addr()
+            withUnsafeMutableBytes(of: &mac.addr_bytes) { $0.copyBytes(from: address) }
+            let rc = rte_eth_dev_mac_addr_add(id, &mac, 0)
+            guard rc != 0, rc != -ENOTSUP else { continue }
+            throw DPDKError("adding MAC \(PortFacts.macText(address)) to \(name)", code: answersForPF ? EPERM : rc,
+                            advice: answersForPF
+                                ? "the PF refused it: it set this VF's MAC and does not trust it (`ip link set PF vf N trust on`), "
+                                    + "or its MAC filter entries, shared by all its VFs, are in use"
+                                : nil)
         }
     }
 
@@ -159,6 +181,18 @@ public struct EthPort: PacketPort {
         var mac = rte_ether_addr()
         guard rte_eth_macaddr_get(id, &mac) == 0 else { return "?" }
         return withUnsafeBytes(of: mac.addr_bytes) { PortFacts.macText($0) }
+    }
+
+    /// The MACs the port receives besides `macAddress` (its MAC filter entries).
+    public var addedMACAddresses: [String] {
+        var info = rte_eth_dev_info()
+        guard rte_eth_dev_info_get(id, &info) == 0, info.max_mac_addrs > 1 else { return [] }
+        var all = [rte_ether_addr](repeating: rte_ether_addr(), count: Int(info.max_mac_addrs))
+        let n = rte_eth_macaddrs_get(id, &all, UInt32(all.count))
+        guard n > 1 else { return [] }
+        return all[1..<Int(n)].compactMap { entry in
+            withUnsafeBytes(of: entry.addr_bytes) { $0.contains { $0 != 0 } ? PortFacts.macText($0) : nil }
+        }
     }
 
     public struct Link: Equatable, Sendable {

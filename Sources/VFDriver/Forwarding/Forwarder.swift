@@ -25,6 +25,8 @@ public protocol Forwarder: AnyObject {
 public struct PortFacts: Equatable, Sendable {
     public var driver: String
     public var mac: String
+    /// MACs it receives besides its own (`mac-addresses`).
+    public var addedMACs: [String]
     public var stripsTags: Bool
     public var insertsTags: Bool
     /// It receives frames for other MACs too (else: its own, broadcast, its multicast groups).
@@ -32,9 +34,11 @@ public struct PortFacts: Equatable, Sendable {
     /// The VIDs in its VLAN filter, where its PF lets in only those tagged frames.
     public var vlanFilter: [UInt16]
 
-    public init(driver: String, mac: String, stripsTags: Bool, insertsTags: Bool, promiscuous: Bool, vlanFilter: [UInt16]) {
+    public init(driver: String, mac: String, addedMACs: [String], stripsTags: Bool, insertsTags: Bool, promiscuous: Bool,
+                vlanFilter: [UInt16]) {
         self.driver = driver
         self.mac = mac
+        self.addedMACs = addedMACs
         self.stripsTags = stripsTags
         self.insertsTags = insertsTags
         self.promiscuous = promiscuous
@@ -47,12 +51,13 @@ public struct PortFacts: Equatable, Sendable {
         return bytes.map { String([digits[Int($0 >> 4)], digits[Int($0 & 15)]]) }.joined(separator: ":")
     }
 
-    /// "net_ixgbe_vf, MAC 02:09:00:00:00:01, VLAN strip and insert in the NIC, only frames
-    /// to its MAC, VLAN filter 1 1001"
+    /// "net_ixgbe_vf, MAC 02:09:00:00:00:01 and 02:00:5e:10:00:01, VLAN strip and insert in
+    /// the NIC, only frames to its MACs, VLAN filter 1 1001"
     public var description: String {
         let offloads = [stripsTags ? "strip" : nil, insertsTags ? "insert" : nil].compactMap { $0 }
-        return "\(driver), MAC \(mac)" + (offloads.isEmpty ? "" : ", VLAN \(offloads.joined(separator: " and ")) in the NIC")
-            + (promiscuous ? "" : ", only frames to its MAC")
+        return "\(driver), MAC " + ([mac] + addedMACs).joined(separator: " and ")
+            + (offloads.isEmpty ? "" : ", VLAN \(offloads.joined(separator: " and ")) in the NIC")
+            + (promiscuous ? "" : addedMACs.isEmpty ? ", only frames to its MAC" : ", only frames to its MACs")
             + (vlanFilter.isEmpty ? "" : ", VLAN filter " + vlanFilter.map(String.init).joined(separator: " "))
     }
 }

@@ -14,6 +14,8 @@ public struct PortConfiguration: Equatable, Sendable {
     /// asks (an 82599 VF): a frame whose 0x8100 tag carries another VID never reaches the port.
     /// Other devices receive every VLAN and ignore this, so vf-fwd sees and counts every frame.
     public var vlanFilter: [UInt16] = []
+    /// Unicast MACs the port receives besides its own (the PF's MAC filters on an 82599 VF).
+    public var macAddresses: [[UInt8]] = []
 
     public init() {}
 
@@ -28,6 +30,7 @@ public struct PortConfiguration: Equatable, Sendable {
         vlanStrip = port.vlanOffload
         vlanInsert = port.vlanOffload
         self.vlanFilter = vlanFilter
+        macAddresses = port.macAddresses
     }
 }
 

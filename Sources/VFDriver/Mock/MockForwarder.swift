@@ -92,7 +92,7 @@ public final class MockForwarder: Forwarder {
 
     public var portFacts: [PortFacts] {
         vfs.map { vf in
-            PortFacts(driver: "mock 82599 VF", mac: PortFacts.macText(vf.mac),
+            PortFacts(driver: "mock 82599 VF", mac: PortFacts.macText(vf.mac), addedMACs: vf.addedMACs.map { PortFacts.macText($0) },
                       stripsTags: vf.configuration.vlanStrip, insertsTags: vf.configuration.vlanInsert,
                       promiscuous: vf.promiscuous, vlanFilter: vf.promiscuous ? [] : vf.vlanFilter.sorted())
         }

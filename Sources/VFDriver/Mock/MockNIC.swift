@@ -14,6 +14,11 @@ public final class MockNIC {
     /// Frames the PF sent on the wire, oldest first.
     public private(set) var uplink: [[UInt8]] = []
     private var vlanEntries: [UInt16: Int] = [:]
+    /// MAC filter entries the VFs may add besides their own MACs: the 82599's 128 receive
+    /// address registers less the PF's (its MAC and 15 MACVLANs) and one per VF (Linux
+    /// `ixgbe_alloc_vf_macvlans`: num_rar_entries - (IXGBE_MAX_PF_MACVLANS + 1 + num_vfs)).
+    public let macFilterEntries: Int
+    private var macEntriesInUse = 0
 
     /// A PF with `vfCount` VFs (1...63) sharing one pool of `poolSize` buffers. VF i has MAC
     /// 02:09:00:00:00:i (the PF assigns it; ixgbevf would otherwise pick a random one).
@@ -22,6 +27,7 @@ public final class MockNIC {
         let pool = MockPool(size: poolSize)
         self.pool = pool
         queuesPerVF = vfCount >= 32 ? 2 : (vfCount >= 16 ? 4 : 8)
+        macFilterEntries = 128 - (15 + 1 + vfCount)
         vfs = (0..<vfCount).map { MockVF(index: $0, mac: [0x02, 0x09, 0, 0, 0, UInt8($0)], pool: pool) }
         for vf in vfs { vf.nic = self }
     }
@@ -63,6 +69,15 @@ public final class MockNIC {
         vlanEntries[vid, default: 0] += 1
     }
 
+    func claimMACEntry() throws(MockError) {
+        guard macEntriesInUse < macFilterEntries else {
+            throw .unsupported("the PF's \(macFilterEntries) MAC filter entries for VFs are all in use")
+        }
+        macEntriesInUse += 1
+    }
+
+    func releaseMACEntry() { macEntriesInUse -= 1 }
+
     func releaseVLANEntry(_ vid: UInt16) {
         vlanEntries[vid, default: 1] -= 1
         if vlanEntries[vid] == 0 { vlanEntries[vid] = nil }
@@ -79,7 +94,7 @@ public final class MockNIC {
         let flood = destination[0] & 1 == 1
         var delivered = false
         bytes.withUnsafeBytes { raw in
-            for vf in vfs where vf !== sender && (flood || vf.mac == destination) {
+            for vf in vfs where vf !== sender && (flood || vf.hasUnicast(destination)) {
                 delivered = vf.arrive(raw, filtered: true) || delivered
             }
         }

@@ -54,6 +54,11 @@ public final class MockVF {
     public var trusted = false
     /// Set by the PF (`ip link set PF vf N spoofchk on`), on by default as in Linux.
     public var spoofCheck = true
+    /// The PF's admin chose the VF's MAC (`ip link set PF vf N mac X`): the VF may then add
+    /// MAC filters only if trusted.
+    public var macSetByAdmin = false
+    /// Unicast MACs the VF receives besides `mac`: the PF's MAC filter entries it asked for.
+    public private(set) var addedMACs: [[UInt8]] = []
     /// Set by the PF (`ip link set PF vf N vlan X`): the PF tags and strips for the VF.
     public internal(set) var portVLAN: UInt16?
     /// Only a standalone VF (vf-fwd's `mock:` devices, spec section 3) is: the PF of an 82599
@@ -158,8 +163,9 @@ public final class MockVF {
         configuration = c
         rxRings = (0..<c.rxQueues).map { _ in Ring(capacity: c.rxDescriptors) }
         txRings = (0..<c.txQueues).map { _ in Ring(capacity: c.txDescriptors) }
-        // As EthPort on an 82599 VF: the port's VIDs are added; others stay.
+        // As EthPort on an 82599 VF: the port's VIDs and MACs are added; others stay.
         for vid in c.vlanFilter { try setVLANFilter(vid, on: true) }
+        for address in c.macAddresses { try addMACAddress(address) }
     }
 
     public func start() throws(MockError) {
@@ -179,10 +185,12 @@ public final class MockVF {
     }
 
     /// rte_eth_dev_close: the port stops and its queues are released (their buffers return to
-    /// the pool); its counters stay readable.
+    /// the pool); its counters stay readable. ixgbevf_dev_close resets the VF, and the PF drops
+    /// its MAC filter entries.
     public func close() {
         stop()
         releaseRings()
+        releaseAddedMACs()
         state = .stopped
     }
 
@@ -195,6 +203,7 @@ public final class MockVF {
         releaseRings()
         releaseVLANFilterInPF()
         vlanFilter = []
+        releaseAddedMACs()
         guard pfReady else { throw .busy("the PF does not answer (ixgbevf init: -EIO); try the reset again later") }
         totals = Counters()
         readback = hardware
@@ -216,6 +225,28 @@ public final class MockVF {
     /// call succeeding all the same. Either way the VF still receives only its own MAC's frames.
     public func setPromiscuous(_ on: Bool) throws(MockError) {
         if on && trusted { throw .unsupported("an 82599 VF cannot be promiscuous (the PF refuses; X540 and later VFs can)") }
+    }
+
+    /// As rte_eth_dev_mac_addr_add on ixgbevf with a Linux PF (`ixgbe_set_vf_macvlan_msg`): the
+    /// PF refuses it when its admin set the VF's MAC and does not trust the VF, turns the VF's
+    /// anti-spoofing off (so it may send from the new MAC), and may have no entry left. Adding
+    /// the VF's own MAC or one it has is a success that changes nothing, as in ethdev.
+    public func addMACAddress(_ address: [UInt8]) throws(MockError) {
+        guard address != mac, !addedMACs.contains(address) else { return }
+        guard address.count == 6, address[0] & 1 == 0, address.contains(where: { $0 != 0 }) else {
+            throw .unsupported("\(PortFacts.macText(address)) is not a unicast MAC")
+        }
+        if macSetByAdmin && !trusted {
+            throw .unsupported("the PF set VF \(index)'s MAC and does not trust it: `ip link set PF vf \(index) trust on`")
+        }
+        spoofCheck = false
+        try nic?.claimMACEntry()
+        addedMACs.append(address)
+    }
+
+    private func releaseAddedMACs() {
+        for _ in addedMACs { nic?.releaseMACEntry() }
+        addedMACs = []
     }
 
     /// As rte_eth_dev_set_mc_addr_list on ixgbevf: the mailbox message carries at most 30

@@ -71,10 +71,13 @@ extension MockVF {
         buffer.markStripped(tci: tci)
     }
 
+    /// `address` is the VF's MAC or one of its MAC filter entries.
+    func hasUnicast(_ address: [UInt8]) -> Bool { address == mac || addedMACs.contains(address) }
+
     func acceptsDestination(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if promiscuous { return true }
         let destination = Array(bytes[0..<6])
-        if destination == mac || destination.allSatisfy({ $0 == 0xff }) { return true }
+        if hasUnicast(destination) || destination.allSatisfy({ $0 == 0xff }) { return true }
         return destination[0] & 1 == 1 && multicast.contains(destination)
     }
 
