@@ -219,18 +219,28 @@ final class MockDeviceTests: XCTestCase {
 
     /// A Linux PF gives an untrusted VF multicast mode for its request and says yes; it refuses
     /// a trusted one, an 82599 having no VF unicast promiscuous mode. Either way only the VF's
-    /// own frames arrive.
-    func testAn82599VFIsNeverPromiscuous() throws {
+    /// own frames arrive. All-multicast the PF grants only to a trusted VF.
+    func testAn82599VFIsNeverPromiscuousAndAllMulticastOnlyWhenTrusted() throws {
         let nic = MockNIC(vfCount: 1)
         let vf = try started(nic, 0)
+        var group = frame(to: 0)
+        group.replaceSubrange(0..<6, with: [0x33, 0x33, 0xff, 0, 0, 1])  // an IPv6 solicited-node group
         try vf.setPromiscuous(true)
+        vf.setAllMulticast(true)
+        XCTAssertEqual(vf.reception, .ownAndJoinedGroups, "untrusted: quietly kept to its own frames and groups")
+        nic.injectFromUplink(frame(to: 33))
+        nic.injectFromUplink(group)
+        XCTAssertEqual(receiveAll(vf).count, 0)
+
         vf.trusted = true
         XCTAssertThrowsError(try vf.setPromiscuous(true))
-        XCTAssertFalse(vf.promiscuous)
+        vf.setAllMulticast(true)
+        XCTAssertEqual(vf.reception, .ownAndMulticast)
         nic.injectFromUplink(frame(to: 33))
+        nic.injectFromUplink(group)
         nic.injectFromUplink(frame(to: 0))
         let got = receiveAll(vf)
-        XCTAssertEqual(got.map(\.frame), [frame(to: 0)])
+        XCTAssertEqual(got.map(\.frame), [group, frame(to: 0)])
         got.forEach { $0.free() }
     }
 

@@ -100,12 +100,12 @@ public final class DPDKForwarder: Forwarder {
         for i in ports.indices { registerForResets(port: i) }
     }
 
-    /// Starts the ports. Promiscuous mode is asked for where the device allows it (not an
-    /// 82599 VF: `EthPort.isPromiscuous`); a port without it forwards what is addressed to it.
+    /// Starts the ports, each receiving what its device allows: everything, or (an 82599 VF)
+    /// its MACs, broadcast and multicast (`EthPort.reception`).
     public func start() throws(DPDKError) {
         for port in ports {
             try port.start()
-            try? port.enablePromiscuous()
+            port.widenReception()
         }
     }
 
@@ -201,7 +201,7 @@ public final class DPDKForwarder: Forwarder {
                 if reset != -ENOTSUP { try check(reset, "resetting port \(port.id)") }
                 _ = try EthPort(id: port.id, configuration: configurations[i], pool: pool)
                 try port.start()
-                try? port.enablePromiscuous()
+                port.widenReception()
                 registerForResets(port: i)
                 // ixgbevf's counters restart at zero after a reset; other PMDs' are made to.
                 _ = rte_eth_stats_reset(port.id)
@@ -227,7 +227,7 @@ public final class DPDKForwarder: Forwarder {
         zip(ports, configurations).map { port, configuration in
             PortFacts(driver: port.driverName, mac: port.macAddress, addedMACs: port.addedMACAddresses,
                       stripsTags: port.stripsTags, insertsTags: port.insertsTags,
-                      promiscuous: port.isPromiscuous, vlanFilter: port.filtersVLANs ? configuration.vlanFilter : [])
+                      reception: port.reception, vlanFilter: port.filtersVLANs ? configuration.vlanFilter : [])
         }
     }
 

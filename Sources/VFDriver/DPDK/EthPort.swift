@@ -134,21 +134,28 @@ public struct EthPort: PacketPort {
     public func stop() throws(DPDKError) { try check(rte_eth_dev_stop(id), "stopping port \(id)") }
     public func close() throws(DPDKError) { try check(rte_eth_dev_close(id), "closing port \(id)") }
 
-    /// Asks to receive everything, whatever the destination MAC (`isPromiscuous` says whether
-    /// the port does).
-    public func enablePromiscuous() throws(DPDKError) {
-        try check(rte_eth_promiscuous_enable(id), "enabling promiscuous mode on port \(id)")
+    /// Asks to receive every frame, whatever its destination MAC, and where that is refused,
+    /// every multicast one (`reception` says what the port got). The order matters on ixgbevf:
+    /// all-multicast is not asked of a port DPDK holds promiscuous.
+    public func widenReception() {
+        _ = rte_eth_promiscuous_enable(id)
+        _ = rte_eth_allmulticast_enable(id)
     }
 
-    /// Whether the port receives frames for other MACs. An 82599's PF cannot make a VF unicast
-    /// promiscuous, and Linux's ixgbe answers an untrusted VF's request with multicast mode and
-    /// success (`ixgbe_update_vf_xcast_mode`), so DPDK's flag alone would say yes.
-    public var isPromiscuous: Bool {
-        rte_eth_promiscuous_get(id) == 1 && !Self.is82599VF(pciDevice: pciDeviceID)
+    /// What reaches the port. An 82599's PF cannot make a VF unicast promiscuous: Linux's ixgbe
+    /// refuses a trusted VF, and answers an untrusted one with multicast mode and success
+    /// (`ixgbe_update_vf_xcast_mode`), so on an 82599 VF DPDK's promiscuous flag means the PF
+    /// does not trust it, and its all-multicast flag alone that it does.
+    public var reception: PortFacts.Reception {
+        let promiscuous = rte_eth_promiscuous_get(id) == 1, allMulticast = rte_eth_allmulticast_get(id) == 1
+        if Self.is82599VF(pciDevice: pciDeviceID) {
+            return promiscuous || !allMulticast ? .ownAndJoinedGroups : .ownAndMulticast
+        }
+        return promiscuous ? .everything : allMulticast ? .ownAndMulticast : .ownAndJoinedGroups
     }
 
     /// The 82599's VF device IDs, bare metal and Hyper-V (Linux `ixgbe_type.h`: IXGBE_DEV_ID_82599_VF, _82599_VF_HV).
-    static func is82599VF(pciDevice: UInt32?) -> Bool { pciDevice == 0x10ed || pciDevice == 0x152e }
+    public static func is82599VF(pciDevice: UInt32?) -> Bool { pciDevice == 0x10ed || pciDevice == 0x152e }
 
     /// The PCI device ID of a port on the PCI bus, from sysfs; nil for a virtual device.
     var pciDeviceID: UInt32? {

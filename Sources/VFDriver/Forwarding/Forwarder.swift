@@ -29,19 +29,19 @@ public struct PortFacts: Equatable, Sendable {
     public var addedMACs: [String]
     public var stripsTags: Bool
     public var insertsTags: Bool
-    /// It receives frames for other MACs too (else: its own, broadcast, its multicast groups).
-    public var promiscuous: Bool
+    /// Which frames reach it.
+    public var reception: Reception
     /// The VIDs in its VLAN filter, where its PF lets in only those tagged frames.
     public var vlanFilter: [UInt16]
 
-    public init(driver: String, mac: String, addedMACs: [String], stripsTags: Bool, insertsTags: Bool, promiscuous: Bool,
+    public init(driver: String, mac: String, addedMACs: [String], stripsTags: Bool, insertsTags: Bool, reception: Reception,
                 vlanFilter: [UInt16]) {
         self.driver = driver
         self.mac = mac
         self.addedMACs = addedMACs
         self.stripsTags = stripsTags
         self.insertsTags = insertsTags
-        self.promiscuous = promiscuous
+        self.reception = reception
         self.vlanFilter = vlanFilter
     }
 
@@ -51,13 +51,28 @@ public struct PortFacts: Equatable, Sendable {
         return bytes.map { String([digits[Int($0 >> 4)], digits[Int($0 & 15)]]) }.joined(separator: ":")
     }
 
+    /// What reaches a port, by destination MAC.
+    public enum Reception: Equatable, Sendable {
+        /// Promiscuous: every frame.
+        case everything
+        /// Its MACs, broadcast and every multicast group (an 82599 VF its PF trusts).
+        case ownAndMulticast
+        /// Its MACs, broadcast and the multicast groups it joined (an untrusted 82599 VF).
+        case ownAndJoinedGroups
+    }
+
     /// "net_ixgbe_vf, MAC 02:09:00:00:00:01 and 02:00:5e:10:00:01, VLAN strip and insert in
-    /// the NIC, only frames to its MACs, VLAN filter 1 1001"
+    /// the NIC, receives only its MACs, broadcast and multicast, VLAN filter 1 1001"
     public var description: String {
         let offloads = [stripsTags ? "strip" : nil, insertsTags ? "insert" : nil].compactMap { $0 }
+        let own = addedMACs.isEmpty ? "its MAC" : "its MACs"
+        let receives = switch reception {
+        case .everything: ""
+        case .ownAndMulticast: ", receives only \(own), broadcast and multicast"
+        case .ownAndJoinedGroups: ", receives only \(own), broadcast and joined multicast groups"
+        }
         return "\(driver), MAC " + ([mac] + addedMACs).joined(separator: " and ")
-            + (offloads.isEmpty ? "" : ", VLAN \(offloads.joined(separator: " and ")) in the NIC")
-            + (promiscuous ? "" : addedMACs.isEmpty ? ", only frames to its MAC" : ", only frames to its MACs")
+            + (offloads.isEmpty ? "" : ", VLAN \(offloads.joined(separator: " and ")) in the NIC") + receives
             + (vlanFilter.isEmpty ? "" : ", VLAN filter " + vlanFilter.map(String.init).joined(separator: " "))
     }
 }

@@ -94,7 +94,7 @@ public final class MockForwarder: Forwarder {
         vfs.map { vf in
             PortFacts(driver: "mock 82599 VF", mac: PortFacts.macText(vf.mac), addedMACs: vf.addedMACs.map { PortFacts.macText($0) },
                       stripsTags: vf.configuration.vlanStrip, insertsTags: vf.configuration.vlanInsert,
-                      promiscuous: vf.promiscuous, vlanFilter: vf.promiscuous ? [] : vf.vlanFilter.sorted())
+                      reception: vf.reception, vlanFilter: vf.promiscuous ? [] : vf.vlanFilter.sorted())
         }
     }
 

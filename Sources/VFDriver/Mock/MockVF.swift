@@ -64,6 +64,8 @@ public final class MockVF {
     /// Only a standalone VF (vf-fwd's `mock:` devices, spec section 3) is: the PF of an 82599
     /// never makes a VF promiscuous.
     public private(set) var promiscuous = false
+    /// Every multicast frame reaches the VF, not only its groups' (`setAllMulticast`).
+    public private(set) var allMulticast = false
     public private(set) var multicast: [[UInt8]] = []
     /// The VIDs the driver asked for (ixgbevf's shadow VFTA): kept across stop and start,
     /// forgotten by a reset.
@@ -225,6 +227,17 @@ public final class MockVF {
     /// call succeeding all the same. Either way the VF still receives only its own MAC's frames.
     public func setPromiscuous(_ on: Bool) throws(MockError) {
         if on && trusted { throw .unsupported("an 82599 VF cannot be promiscuous (the PF refuses; X540 and later VFs can)") }
+    }
+
+    /// As rte_eth_allmulticast_enable on ixgbevf with a Linux PF: a trusted VF receives every
+    /// multicast frame; an untrusted one is quietly kept to its groups, the call succeeding.
+    public func setAllMulticast(_ on: Bool) {
+        allMulticast = on && trusted
+    }
+
+    /// What reaches the VF, by destination MAC.
+    public var reception: PortFacts.Reception {
+        promiscuous ? .everything : allMulticast ? .ownAndMulticast : .ownAndJoinedGroups
     }
 
     /// As rte_eth_dev_mac_addr_add on ixgbevf with a Linux PF (`ixgbe_set_vf_macvlan_msg`): the

@@ -78,7 +78,7 @@ extension MockVF {
         if promiscuous { return true }
         let destination = Array(bytes[0..<6])
         if hasUnicast(destination) || destination.allSatisfy({ $0 == 0xff }) { return true }
-        return destination[0] & 1 == 1 && multicast.contains(destination)
+        return destination[0] & 1 == 1 && (allMulticast || multicast.contains(destination))
     }
 
     // MARK: - Driver side
