@@ -25,6 +25,7 @@ final class InventoryTests: XCTestCase {
         try write("0000:03:00.0/sriov_numvfs", "2")
         try write("0000:03:00.0/numa_node", "0")
         try write("0000:03:00.0/net/enp3s0f0/address", "90:e2:ba:00:00:01")
+        try write("0000:03:00.0/net/enp3s0f0/mtu", "1500")
         try link("0000:03:00.0/driver", to: "../../../bus/pci/drivers/ixgbe")
         // VF 0 handed to DPDK: no net device, so no MAC in sysfs.
         try write("0000:03:10.0/vendor", "0x8086")
@@ -37,9 +38,11 @@ final class InventoryTests: XCTestCase {
         try write("0000:03:10.2/numa_node", "-1")
         try write("0000:03:10.2/net/enp3s16f2/address", "02:09:c0:aa:bb:cc")
         try link("0000:03:10.2/driver", to: "../../../bus/pci/drivers/ixgbevf")
-        // VFs are the PF's virtfnN links.
+        // VFs are the PF's virtfnN links, and each links back to its PF.
         try link("0000:03:00.0/virtfn0", to: "../0000:03:10.0")
         try link("0000:03:00.0/virtfn1", to: "../0000:03:10.2")
+        try link("0000:03:10.0/physfn", to: "../0000:03:00.0")
+        try link("0000:03:10.2/physfn", to: "../0000:03:00.0")
         // A device without SR-IOV is not listed.
         try write("0000:00:02.0/vendor", "0x1af4")
         try write("0000:00:02.0/device", "0x1000")
@@ -47,6 +50,19 @@ final class InventoryTests: XCTestCase {
 
     override func tearDownWithError() throws {
         try? FileManager.default.removeItem(atPath: root)
+    }
+
+    /// An 82599 VF asking for frames over 1518 bytes while its PF's MTU is 1500 would receive
+    /// nothing (the PF turns its receive off): vf-fwd refuses to start it, saying what to do.
+    func testJumboMTUOnAn82599VFNeedsAJumboPF() {
+        XCTAssertEqual(SRIOVInventory.pfMTU(ofVF: "0000:03:10.0", root: root), 1500)
+        XCTAssertNil(SRIOVInventory.pfMTU(ofVF: "0000:03:00.0", root: root), "a PF has no PF")
+        let problem = EthPort.jumboProblem(mtu: 9000, pciDevice: 0x10ed, pfMTU: 1500)
+        XCTAssertTrue(problem?.contains("ip link set PF mtu 9000") == true, problem ?? "none")
+        XCTAssertNil(EthPort.jumboProblem(mtu: 1500, pciDevice: 0x10ed, pfMTU: 1500))
+        XCTAssertNil(EthPort.jumboProblem(mtu: 9000, pciDevice: 0x10ed, pfMTU: 9000))
+        XCTAssertNil(EthPort.jumboProblem(mtu: 9000, pciDevice: 0x1565, pfMTU: 1500), "an X550 VF keeps its own frame size")
+        XCTAssertNil(EthPort.jumboProblem(mtu: 9000, pciDevice: 0x10ed, pfMTU: nil), "a DPDK PF: nothing known")
     }
 
     func testListsPFsAndTheirVFsInIndexOrder() {

@@ -393,6 +393,23 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(vf.counters.ipackets, 1)
     }
 
+    /// One frame size per 82599 port: a VF started with a jumbo MTU under a PF whose MTU is
+    /// 1500 starts, but the PF lets nothing reach it; with the PF's MTU raised it receives.
+    func testJumboVFReceivesOnlyUnderAJumboPF() throws {
+        let nic = MockNIC(vfCount: 1, poolSize: 256, dataRoom: 9216 + MockPool.headroom)
+        let vf = try started(nic, 0) { $0.mtu = 9000 }
+        XCTAssertFalse(vf.receiveEnabled)
+        nic.injectFromUplink(frame(to: 0))
+        XCTAssertEqual(receiveAll(vf).count, 0)
+        vf.stop()
+        nic.pfMTU = 9000
+        try vf.start()
+        nic.injectFromUplink(frame(to: 0, payload: 8000))
+        let got = receiveAll(vf)
+        XCTAssertEqual(got.map(\.length), [8014])
+        got.forEach { $0.free() }
+    }
+
     /// vf-fwd's set-up on VFs of one PF: each port's rules put their VIDs in its VLAN filter, so
     /// the uplink VF receives VLAN 1001, while the PF drops VLAN 1002 before vf-fwd sees it.
     func testRulesVIDsReachTheVFsThroughThePF() throws {

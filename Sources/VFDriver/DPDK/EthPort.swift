@@ -63,6 +63,11 @@ public struct EthPort: PacketPort {
         guard c.mtu >= info.min_mtu, c.mtu <= info.max_mtu else {
             throw DPDKError("setting MTU \(c.mtu) on \(name)", code: EINVAL, advice: "its MTU range is \(info.min_mtu)..\(info.max_mtu)")
         }
+        let busName = Self.deviceName(info)
+        if let problem = Self.jumboProblem(mtu: c.mtu, pciDevice: busName.flatMap(Self.pciDeviceID),
+                                           pfMTU: busName.flatMap { SRIOVInventory.pfMTU(ofVF: $0) }) {
+            throw DPDKError("setting MTU \(c.mtu) on \(name) (an 82599 VF)", code: EINVAL, advice: problem)
+        }
         // Only what the device offers is enabled; the engine does the rest in software.
         let rxOffloads = c.vlanStrip ? info.rx_offload_capa & VF_RX_OFFLOAD_VLAN_STRIP : 0
         let txOffloads = c.vlanInsert ? info.tx_offload_capa & VF_TX_OFFLOAD_VLAN_INSERT : 0
@@ -154,14 +159,33 @@ public struct EthPort: PacketPort {
         return promiscuous ? .everything : allMulticast ? .ownAndMulticast : .ownAndJoinedGroups
     }
 
+    /// Why an 82599 VF would receive nothing with this MTU: its PF keeps one frame size for the
+    /// whole port, and Linux's ixgbe turns a VF's receive off when it asks for frames over 1518
+    /// bytes while the PF's MTU is 1500 or less (`ixgbe_set_vf_lpe`); ixgbevf only logs the
+    /// refusal and starts (`ixgbevf_dev_rx_init`). nil when the MTU is fine or nothing is known.
+    static func jumboProblem(mtu: Int, pciDevice: UInt32?, pfMTU: Int?) -> String? {
+        guard mtu > 1500, is82599VF(pciDevice: pciDevice), let pfMTU, pfMTU <= 1500 else { return nil }
+        return "its PF's MTU is \(pfMTU), and an 82599's PF turns off the receive of a VF that asks for larger frames: "
+            + "raise the PF's MTU first (`ip link set PF mtu \(mtu)`), or keep this port's MTU at 1500"
+    }
+
     /// The 82599's VF device IDs, bare metal and Hyper-V (Linux `ixgbe_type.h`: IXGBE_DEV_ID_82599_VF, _82599_VF_HV).
     public static func is82599VF(pciDevice: UInt32?) -> Bool { pciDevice == 0x10ed || pciDevice == 0x152e }
 
     /// The PCI device ID of a port on the PCI bus, from sysfs; nil for a virtual device.
     var pciDeviceID: UInt32? {
         var info = rte_eth_dev_info()
-        guard rte_eth_dev_info_get(id, &info) == 0, let device = info.device, let name = rte_dev_name(device) else { return nil }
-        return SRIOVInventory.read(SRIOVInventory.sysfsDevices, String(cString: name), "device").flatMap(SRIOVInventory.hexID)
+        guard rte_eth_dev_info_get(id, &info) == 0 else { return nil }
+        return Self.deviceName(info).flatMap(Self.pciDeviceID)
+    }
+
+    /// The bus's name of the device: a PCI address ("0000:03:10.0"), or a vdev's name.
+    static func deviceName(_ info: rte_eth_dev_info) -> String? {
+        info.device.flatMap { rte_dev_name($0) }.map { String(cString: $0) }
+    }
+
+    static func pciDeviceID(_ address: String) -> UInt32? {
+        SRIOVInventory.read(SRIOVInventory.sysfsDevices, address, "device").flatMap(SRIOVInventory.hexID)
     }
 
     @inlinable

@@ -59,6 +59,15 @@ public enum SRIOVInventory {
         return result
     }
 
+    /// The MTU of a VF's PF while a kernel driver owns the PF (its `physfn` link, then its
+    /// network device); nil otherwise.
+    public static func pfMTU(ofVF address: String, root: String = sysfsDevices) -> Int? {
+        guard let pf = linkTarget("\(root)/\(address)/physfn"), let netDevice = entries(of: "\(root)/\(pf)/net").sorted().first else {
+            return nil
+        }
+        return read(root, pf, "net/\(netDevice)/mtu").flatMap { Int($0) }
+    }
+
     static func describe(_ address: String, root: String, names: PCIDeviceNames) -> PCIFunction {
         let vendor = read(root, address, "vendor").flatMap(hexID)
         let device = read(root, address, "device").flatMap(hexID)

@@ -11,6 +11,9 @@ public final class MockNIC {
     public let queuesPerVF: Int
     /// The PF's RSS key and hashed fields, which its VFs share.
     public var rss = MockRSS()
+    /// The PF's own MTU (`ip link set PF mtu N`): a VF that starts with an MTU above 1500
+    /// while this is 1500 or less receives nothing (`MockVF.receiveEnabled`).
+    public var pfMTU = 1500
     /// Frames the PF sent on the wire, oldest first.
     public private(set) var uplink: [[UInt8]] = []
     private var vlanEntries: [UInt16: Int] = [:]
@@ -20,11 +23,12 @@ public final class MockNIC {
     public let macFilterEntries: Int
     private var macEntriesInUse = 0
 
-    /// A PF with `vfCount` VFs (1...63) sharing one pool of `poolSize` buffers. VF i has MAC
-    /// 02:09:00:00:00:i (the PF assigns it; ixgbevf would otherwise pick a random one).
-    public init(vfCount: Int, poolSize: Int = 8192) {
+    /// A PF with `vfCount` VFs (1...63) sharing one pool of `poolSize` buffers of `dataRoom`
+    /// bytes (jumbo frames need more than the default). VF i has MAC 02:09:00:00:00:i (the PF
+    /// assigns it; ixgbevf would otherwise pick a random one).
+    public init(vfCount: Int, poolSize: Int = 8192, dataRoom: Int = 2048 + MockPool.headroom) {
         precondition((1...63).contains(vfCount), "an 82599 has at most 63 VFs")
-        let pool = MockPool(size: poolSize)
+        let pool = MockPool(size: poolSize, dataRoom: dataRoom)
         self.pool = pool
         queuesPerVF = vfCount >= 32 ? 2 : (vfCount >= 16 ? 4 : 8)
         macFilterEntries = 128 - (15 + 1 + vfCount)

@@ -12,7 +12,8 @@ public final class MockVF {
     public static let maxMTU = 9710
     public static let maxDescriptors = 4096
     public static let maxMulticastAddresses = 30
-    /// Ethernet header, two tags and CRC around the MTU (IXGBE_ETH_OVERHEAD); no CRC here.
+    /// What a frame may have around its MTU: Ethernet header and two tags (vf-fwd's MTU
+    /// excludes tags, spec section 4); no CRC here.
     static let frameOverhead = 14 + 8
 
     public enum State: Equatable, Sendable {
@@ -47,6 +48,11 @@ public final class MockVF {
     public private(set) var configuration = PortConfiguration()
     public private(set) var state = State.stopped
     public private(set) var linkUp = true
+    /// The PF lets frames reach the VF (VFRE). An 82599 keeps one frame size per port, so a
+    /// Linux PF turns a VF's receive off when the VF starts asking for frames over 1518 bytes
+    /// while the PF's MTU is 1500 or less (`ixgbe_set_vf_lpe`), and on again when it asks for
+    /// less; ixgbevf only logs the refusal and starts (`ixgbevf_dev_rx_init`).
+    public private(set) var receiveEnabled = true
     /// False from a PF reset that leaves the PF away until it is back (`simulatePFReady()`).
     public private(set) var pfReady = true
     /// Set by the PF (`ip link set PF vf N trust on`). On an 82599 it does not allow unicast
@@ -173,6 +179,8 @@ public final class MockVF {
     public func start() throws(MockError) {
         guard state != .resetPending else { throw .busy("the PF reset: call reset() first") }
         guard !rxRings.isEmpty else { throw .busy("configure the port first") }
+        // ixgbevf_dev_rx_init asks the PF for MTU + 18-byte frames (IXGBE_ETH_OVERHEAD).
+        receiveEnabled = nic.map { configuration.mtu <= 1500 || $0.pfMTU > 1500 } ?? true
         // ixgbevf_dev_start replays the shadow VFTA, ignoring what the PF refuses.
         for vid in vlanFilter.subtracting(vlanFilterInPF) where (try? claimInPF(vid)) != nil {}
         state = .started

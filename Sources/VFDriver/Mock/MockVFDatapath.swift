@@ -6,7 +6,7 @@ extension MockVF {
     /// trusted, promiscuous VF would see it. Returns whether it reached an RX descriptor.
     @discardableResult
     func arrive(_ bytes: UnsafeRawBufferPointer, filtered: Bool) -> Bool {
-        guard state == .started, linkUp else { return false }
+        guard state == .started, linkUp, receiveEnabled else { return false }
         var portTag: UInt16?
         if filtered {
             if corruptNextFrames > 0 {
