@@ -23,6 +23,9 @@
 #include <rte_version.h>
 #include <numa.h>
 #include <pci/pci.h>
+/* rtnetlink: what a PF's driver holds for each VF (`ip link set PF vf N ...`), for `vf-fwd list`. */
+#include <linux/rtnetlink.h>
+#include <linux/if_link.h>
 
 /* ---- EAL ---- */
 static inline int vf_errno(void) { return rte_errno; }

@@ -23,12 +23,14 @@ struct ListCommand: ParsableCommand {
             print("no SR-IOV capable NIC found (no \(SRIOVInventory.sysfsDevices)/*/sriov_totalvfs)")
             return
         }
-        print("address       vendor:device  pf            vf  driver      numa  mac                name")
+        print("address       vendor:device  pf            vf  driver      numa  mac                vlan trust spoofchk name")
+        func onOff(_ flag: Bool?) -> String { flag.map { $0 ? "on" : "off" } ?? "-" }
         for f in functions {
             let vf = f.vfIndex.map(String.init) ?? (f.enabledVFs.map { "\($0)/\(f.totalVFs ?? 0)" } ?? "-")
             let columns = [f.address.padding(13), f.vendorDevice.padding(14), (f.pf ?? "-").padding(13), vf.padding(3),
                            (f.driver ?? "-").padding(11), (f.numaNode.map(String.init) ?? "-").padding(5),
-                           (f.mac ?? "-").padding(18), f.name ?? "-"]
+                           (f.mac ?? "-").padding(18), (f.portVLAN.map(String.init) ?? "-").padding(4),
+                           onOff(f.trust).padding(5), onOff(f.spoofCheck).padding(8), f.name ?? "-"]
             print(columns.joined(separator: " "))
         }
     }

@@ -1,3 +1,4 @@
+import CDPDK
 import Foundation
 import XCTest
 @testable import VFDriver
@@ -81,6 +82,67 @@ final class InventoryTests: XCTestCase {
         XCTAssertEqual(kernelVF.driver, "ixgbevf")
         XCTAssertNil(kernelVF.numaNode, "-1 means the kernel does not know the node")
         XCTAssertEqual(kernelVF.mac, "02:09:c0:aa:bb:cc")
+    }
+
+    /// What the PF's driver says of its VFs (netlink) joins each VF's entry: the MAC it gave a
+    /// VF that has no network device of its own, port VLAN, trust, anti-spoofing.
+    func testVFSettingsAtThePFJoinTheirEntries() throws {
+        let functions = SRIOVInventory.scan(root: root) { interface in
+            XCTAssertEqual(interface, "enp3s0f0")
+            return [VFAdminSettings(vf: 0, mac: "02:09:00:00:00:07", spoofCheck: false, trust: true),
+                    VFAdminSettings(vf: 1, mac: "02:09:00:00:00:08", portVLAN: 42, spoofCheck: true, trust: false)]
+        }
+        let dpdkVF = functions[1], kernelVF = functions[2]
+        XCTAssertEqual(dpdkVF.mac, "02:09:00:00:00:07", "from the PF: the VF has no network device")
+        XCTAssertEqual([dpdkVF.trust, dpdkVF.spoofCheck], [true, false])
+        XCTAssertNil(dpdkVF.portVLAN)
+        XCTAssertEqual(kernelVF.mac, "02:09:c0:aa:bb:cc", "its own network device's")
+        XCTAssertEqual(kernelVF.portVLAN, 42)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let json = String(decoding: try encoder.encode(kernelVF), as: UTF8.self)
+        for key in ["\"port_vlan\":42", "\"trust\":false", "\"spoofchk\":true"] {
+            XCTAssertTrue(json.contains(key), "\(key) missing in \(json)")
+        }
+    }
+
+    /// An RTM_NEWLINK reply as a PF's driver fills it (rtnl_fill_vfinfo): per VF, its MAC,
+    /// VLAN, anti-spoofing and trust structs among others, nested stats included.
+    func testNetlinkReplyParses() {
+        func attribute(_ type: Int32, _ payload: [UInt8]) -> [UInt8] {
+            let length = 4 + payload.count
+            var bytes = withUnsafeBytes(of: UInt16(length)) { Array($0) } + withUnsafeBytes(of: UInt16(type)) { Array($0) } + payload
+            while bytes.count % 4 != 0 { bytes.append(0) }
+            return bytes
+        }
+        func words(_ values: [UInt32]) -> [UInt8] { values.flatMap { v in withUnsafeBytes(of: v) { Array($0) } } }
+        let vf0 = attribute(Int32(IFLA_VF_INFO),
+                            attribute(Int32(IFLA_VF_MAC), words([0]) + [2, 9, 0, 0, 0, 7] + Array(repeating: 0, count: 26))
+                            + attribute(Int32(IFLA_VF_VLAN), words([0, 0, 0]))
+                            + attribute(Int32(IFLA_VF_STATS), attribute(0, words([5, 0])))
+                            + attribute(Int32(IFLA_VF_SPOOFCHK), words([0, 1]))
+                            + attribute(Int32(IFLA_VF_TRUST), words([0, 0])))
+        let vf1 = attribute(Int32(IFLA_VF_INFO),
+                            attribute(Int32(IFLA_VF_MAC), words([1]) + Array(repeating: 0, count: 32))
+                            + attribute(Int32(IFLA_VF_VLAN), words([1, 42, 3]))
+                            + attribute(Int32(IFLA_VF_SPOOFCHK), words([1, 0]))
+                            + attribute(Int32(IFLA_VF_TRUST), words([1, UInt32.max])))
+        let body = Array(repeating: UInt8(0), count: MemoryLayout<ifinfomsg>.size)
+            + attribute(Int32(IFLA_IFNAME), Array("enp3s0f0\0".utf8))
+            + attribute(Int32(IFLA_VFINFO_LIST) | 0x8000, vf1 + vf0)  // NLA_F_NESTED set, as some kernels do
+        let header = words([UInt32(16 + body.count)]) + withUnsafeBytes(of: UInt16(RTM_NEWLINK)) { Array($0) } + [0, 0] + words([1, 0])
+        let parsed = (header + body).withUnsafeBytes { VFAdminSettings.parse($0) }
+        XCTAssertEqual(parsed, [
+            VFAdminSettings(vf: 0, mac: "02:09:00:00:00:07", spoofCheck: true, trust: false),
+            VFAdminSettings(vf: 1, portVLAN: 42, spoofCheck: false, trust: nil),
+        ])
+        XCTAssertEqual([UInt8]().withUnsafeBytes { VFAdminSettings.parse($0) }, [])
+    }
+
+    /// The kernel answers for an interface without VFs, and for none at all, with nothing.
+    func testInterfacesWithoutVFsHaveNoSettings() {
+        XCTAssertEqual(VFAdminSettings.read(interface: "lo"), [])
+        XCTAssertEqual(VFAdminSettings.read(interface: "no-such-if0"), [])
     }
 
     func testNamesComeFromThePCIDatabase() throws {

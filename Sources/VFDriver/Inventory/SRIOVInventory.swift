@@ -16,8 +16,14 @@ public struct PCIFunction: Codable, Equatable, Sendable {
     public var driver: String?
     /// nil when the kernel does not know it (it reports -1 on machines without NUMA).
     public var numaNode: Int?
-    /// Only while a kernel network driver owns the function; a VF bound to vfio-pci has none here.
+    /// Its network device's while a kernel driver owns the function; else, for a VF, the MAC
+    /// its PF gave it (none: ixgbevf picks a random one when it starts).
     public var mac: String?
+    /// A VF's settings at its PF (`ip link set PF vf N vlan|trust|spoofchk`), where the PF's
+    /// kernel driver reports them.
+    public var portVLAN: Int?
+    public var trust: Bool?
+    public var spoofCheck: Bool?
     /// For a PF: how many VFs it can have (`sriov_totalvfs`) and has (`sriov_numvfs`).
     public var totalVFs: Int?
     public var enabledVFs: Int?
@@ -26,6 +32,7 @@ public struct PCIFunction: Codable, Equatable, Sendable {
         case address, name, pf, driver, mac
         case vendorDevice = "vendor_device", vfIndex = "vf_index", numaNode = "numa_node"
         case totalVFs = "total_vfs", enabledVFs = "enabled_vfs"
+        case portVLAN = "port_vlan", trust, spoofCheck = "spoofchk"
     }
 }
 
@@ -34,9 +41,10 @@ public struct PCIFunction: Codable, Equatable, Sendable {
 public enum SRIOVInventory {
     public static let sysfsDevices = "/sys/bus/pci/devices"
 
-    /// Every PF, each followed by its VFs in index order. `root` is a sysfs devices directory;
-    /// tests pass a fake one.
-    public static func scan(root: String = sysfsDevices) -> [PCIFunction] {
+    /// Every PF, each followed by its VFs in index order. `root` is a sysfs devices directory
+    /// and `vfSettings` what a PF's network interface says of its VFs; tests pass fakes.
+    public static func scan(root: String = sysfsDevices,
+                            vfSettings: (String) -> [VFAdminSettings] = VFAdminSettings.read(interface:)) -> [PCIFunction] {
         let names = PCIDeviceNames()
         var result: [PCIFunction] = []
         for pf in entries(of: root).sorted() {
@@ -45,6 +53,7 @@ public enum SRIOVInventory {
             entry.totalVFs = total
             entry.enabledVFs = read(root, pf, "sriov_numvfs").flatMap { Int($0) }
             result.append(entry)
+            let settings = entries(of: "\(root)/\(pf)/net").sorted().first.map(vfSettings) ?? []
             let links = entries(of: "\(root)/\(pf)").compactMap { link in
                 link.hasPrefix("virtfn") ? Int(link.dropFirst("virtfn".count)).map { (index: $0, link: link) } : nil
             }
@@ -53,6 +62,12 @@ public enum SRIOVInventory {
                 var vf = describe(target, root: root, names: names)
                 vf.pf = pf
                 vf.vfIndex = index
+                if let atPF = settings.first(where: { $0.vf == index }) {
+                    vf.mac = vf.mac ?? atPF.mac
+                    vf.portVLAN = atPF.portVLAN
+                    vf.trust = atPF.trust
+                    vf.spoofCheck = atPF.spoofCheck
+                }
                 result.append(vf)
             }
         }
