@@ -328,6 +328,18 @@ final class PcapForwardingTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("no hugepages are reserved: run `scripts/hugepages.sh reserve 1024`"), result.stderr)
     }
 
+    /// An EAL argument the EAL refuses: exit 3, pointing at the arguments, not at hugepages.
+    func testRefusedEALArgumentExitsThreeSayingSo() throws {
+        let dir = try temporaryDirectory()
+        try "ports: [{ name: a, device: net_null0 }, { name: b, device: net_null1 }]\n"
+            .write(toFile: "\(dir)/null.yaml", atomically: true, encoding: .utf8)
+        let result = try VFFwdProcess.run(["run", "--config", "\(dir)/null.yaml", "--duration", "1",
+                                           "--", "-l", "0", "--no-huge", "--no-such-option"])
+        XCTAssertEqual(result.status, 3, result.stderr)
+        XCTAssertTrue(result.stderr.contains("an EAL argument was refused"), result.stderr)
+        XCTAssertFalse(result.stderr.contains("hugepages.sh"), result.stderr)
+    }
+
     /// More buffers than the EAL has memory for: exit 3, the reason and what to do.
     func testPoolTooLargeForTheMemoryExitsThreeWithAdvice() throws {
         let dir = try temporaryDirectory()

@@ -43,17 +43,32 @@ public enum EAL {
         }
     }
 
+    /// What to do, by the rte_errno `rte_eal_init` set (lib/eal/linux/eal.c): EINVAL for its
+    /// arguments, ENOTSUP when a device cannot be probed, EAGAIN for VFIO, EALREADY for a second
+    /// call; the rest (EACCES: no hugepage information, ENOMEM, ENODEV) are about memory.
     static func advice(errno code: Int32, arguments: [String]) -> String {
         var hints: [String] = []
         if getuid() != 0 { hints.append("DPDK needs root (or CAP_SYS_ADMIN, CAP_IPC_LOCK and access to /dev/vfio): run as root") }
-        if !arguments.contains("--no-huge") {
-            let reserved = reservedHugepages
-            hints.append((reserved == 0 ? "no hugepages are reserved" : "if the hugepages (\(reserved) reserved) are not enough or in use")
-                         + ": run `scripts/hugepages.sh reserve 1024` or pass `--no-huge -m 512`")
-        }
-        if code == EEXIST || code == EALREADY { hints.append("the EAL is already initialised in this process") }
-        if arguments.contains(where: { $0.hasPrefix("0000:") || $0 == "-a" }) {
-            hints.append("a PCI device must be bound to vfio-pci: `dpdk-devbind.py -b vfio-pci ADDRESS`")
+        let pciDevices = arguments.contains { $0.hasPrefix("0000:") || $0 == "-a" }
+        switch code {
+        case EINVAL:
+            hints.append("an EAL argument was refused (the EAL's message above says which; `-l` must name cores this machine has)")
+        case EALREADY, EEXIST:
+            hints.append("the EAL is already initialised in this process")
+        case ENOTSUP:
+            hints.append("a device could not be probed: "
+                         + (pciDevices ? "a PCI device must be bound to vfio-pci (`dpdk-devbind.py -b vfio-pci ADDRESS`)"
+                                       : "check the virtual device's arguments (the PMD's message is in the EAL log)"))
+        case EAGAIN:
+            hints.append("VFIO could not start: `modprobe vfio-pci`, and an IOMMU (`intel_iommu=on`) or "
+                         + "`echo 1 > /sys/module/vfio/parameters/enable_unsafe_noiommu_mode`")
+        default:
+            if !arguments.contains("--no-huge") {
+                let reserved = reservedHugepages
+                hints.append((reserved == 0 ? "no hugepages are reserved" : "if the hugepages (\(reserved) reserved) are not enough or in use")
+                             + ": run `scripts/hugepages.sh reserve 1024` or pass `--no-huge -m 512`")
+            }
+            if pciDevices { hints.append("a PCI device must be bound to vfio-pci: `dpdk-devbind.py -b vfio-pci ADDRESS`") }
         }
         return hints.joined(separator: "; ")
     }
