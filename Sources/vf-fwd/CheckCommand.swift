@@ -11,11 +11,12 @@ struct CheckCommand: ParsableCommand {
     func run() throws {
         let parsed = try loadConfig(config)
         print("\(config): ok, \(parsed.ports.count) ports, \(parsed.rules.count) rules (mirrors included), burst \(parsed.burst)")
-        // Not config errors (the files may be made before the run), but likely mistakes.
-        for port in parsed.ports {
-            for problem in port.device.argumentProblems {
-                FileHandle.standardError.write(Data("vf-fwd: warning: port \(port.name): \(problem)\n".utf8))
-            }
+        // Not config errors (the files may be made before the run, the PF changed), but likely
+        // mistakes: missing traffic files, and PF settings that drop what vf-fwd forwards.
+        let problems = parsed.ports.flatMap { port in port.device.argumentProblems.map { (port.name, $0) } }
+            + parsed.pfSettingsWarnings()
+        for (port, problem) in problems {
+            FileHandle.standardError.write(Data("vf-fwd: warning: port \(port): \(problem)\n".utf8))
         }
     }
 }

@@ -54,6 +54,10 @@ struct RunCommand: ParsableCommand {
     }
 
     func forwardOnDPDK(_ parsed: ForwarderConfig) throws(Failure) -> RunOutcome {
+        // Before the EAL takes the VFs: what their PFs will silently drop or hold back.
+        for (port, warning) in parsed.pfSettingsWarnings() {
+            FileHandle.standardError.write(Data("vf-fwd: warning: port \(port): \(warning)\n".utf8))
+        }
         var arguments = DPDKForwarder.ealArguments(for: parsed, override: ealArguments.isEmpty ? nil : ealArguments)
         if quiet { arguments.append("--log-level=3") }
         do {

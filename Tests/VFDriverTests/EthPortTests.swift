@@ -136,9 +136,9 @@ final class EthPortTests: XCTestCase {
     /// An 82599 VF is known by its PCI device ID, bare metal or Hyper-V; X540 and X550 VFs,
     /// which can be promiscuous, are not one.
     func test82599VFDeviceIDs() {
-        XCTAssertTrue(EthPort.is82599VF(pciDevice: 0x10ed))
-        XCTAssertTrue(EthPort.is82599VF(pciDevice: 0x152e))
-        for other: UInt32? in [0x1515, 0x1565, 0x15a8, 0x10fb, nil] { XCTAssertFalse(EthPort.is82599VF(pciDevice: other)) }
+        XCTAssertTrue(Intel82599.isVF(pciDevice: 0x10ed))
+        XCTAssertTrue(Intel82599.isVF(pciDevice: 0x152e))
+        for other: UInt32? in [0x1515, 0x1565, 0x15a8, 0x10fb, nil] { XCTAssertFalse(Intel82599.isVF(pciDevice: other)) }
     }
 
     func testPortFacts() {

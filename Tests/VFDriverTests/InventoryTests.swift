@@ -106,6 +106,31 @@ final class InventoryTests: XCTestCase {
         }
     }
 
+    /// PF settings that would drop or hold back what vf-fwd forwards are found before the run,
+    /// each with the command that changes it; nothing is said of a PF that is fine.
+    func testPFSettingsThatHurtForwardingAreWarnedAbout() throws {
+        let config = try ForwarderConfig.load(yaml: """
+            ports:
+              - { name: tenant, device: "0000:03:10.0", mtu: 9000 }
+              - { name: uplink, device: "0000:03:10.2" }
+            rules: [{ in: { port: tenant, vlan: 1 }, out: { port: uplink, vlan: 1001 }, bidirectional: true }]
+            """, file: "t.yaml")
+        let warnings = config.pfSettingsWarnings(root: root) { interface in
+            XCTAssertEqual(interface, "enp3s0f0")
+            return [VFAdminSettings(vf: 0, spoofCheck: true, trust: false),
+                    VFAdminSettings(vf: 1, portVLAN: 42, spoofCheck: false, trust: true)]
+        }
+        let text = warnings.map { "\($0.port): \($0.warning)" }
+        XCTAssertEqual(text.count, 4, "\(text)")
+        XCTAssertTrue(text[0].hasPrefix("tenant: its PF checks source MACs") && text[0].contains("`ip link set enp3s0f0 vf 0 spoofchk off`"))
+        XCTAssertTrue(text[1].hasPrefix("tenant: its PF does not trust it") && text[1].contains("`ip link set enp3s0f0 vf 0 trust on`"))
+        XCTAssertTrue(text[2].hasPrefix("tenant: MTU 9000: its PF's MTU is 1500"))
+        XCTAssertTrue(text[3].hasPrefix("uplink: its PF set port VLAN 42") && text[3].contains("`ip link set enp3s0f0 vf 1 vlan 0`"))
+        XCTAssertTrue(config.pfSettingsWarnings(root: root) { _ in
+            [VFAdminSettings(vf: 0, spoofCheck: false, trust: true), VFAdminSettings(vf: 1, spoofCheck: false, trust: true)]
+        }.count == 1, "only the MTU is left")
+    }
+
     /// An RTM_NEWLINK reply as a PF's driver fills it (rtnl_fill_vfinfo): per VF, its MAC,
     /// VLAN, anti-spoofing and trust structs among others, nested stats included.
     func testNetlinkReplyParses() {

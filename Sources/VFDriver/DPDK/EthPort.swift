@@ -153,7 +153,7 @@ public struct EthPort: PacketPort {
     /// does not trust it, and its all-multicast flag alone that it does.
     public var reception: PortFacts.Reception {
         let promiscuous = rte_eth_promiscuous_get(id) == 1, allMulticast = rte_eth_allmulticast_get(id) == 1
-        if Self.is82599VF(pciDevice: pciDeviceID) {
+        if Intel82599.isVF(pciDevice: pciDeviceID) {
             return promiscuous || !allMulticast ? .ownAndJoinedGroups : .ownAndMulticast
         }
         return promiscuous ? .everything : allMulticast ? .ownAndMulticast : .ownAndJoinedGroups
@@ -164,13 +164,10 @@ public struct EthPort: PacketPort {
     /// bytes while the PF's MTU is 1500 or less (`ixgbe_set_vf_lpe`); ixgbevf only logs the
     /// refusal and starts (`ixgbevf_dev_rx_init`). nil when the MTU is fine or nothing is known.
     static func jumboProblem(mtu: Int, pciDevice: UInt32?, pfMTU: Int?) -> String? {
-        guard mtu > 1500, is82599VF(pciDevice: pciDevice), let pfMTU, pfMTU <= 1500 else { return nil }
+        guard mtu > 1500, Intel82599.isVF(pciDevice: pciDevice), let pfMTU, pfMTU <= 1500 else { return nil }
         return "its PF's MTU is \(pfMTU), and an 82599's PF turns off the receive of a VF that asks for larger frames: "
             + "raise the PF's MTU first (`ip link set PF mtu \(mtu)`), or keep this port's MTU at 1500"
     }
-
-    /// The 82599's VF device IDs, bare metal and Hyper-V (Linux `ixgbe_type.h`: IXGBE_DEV_ID_82599_VF, _82599_VF_HV).
-    public static func is82599VF(pciDevice: UInt32?) -> Bool { pciDevice == 0x10ed || pciDevice == 0x152e }
 
     /// The PCI device ID of a port on the PCI bus, from sysfs; nil for a virtual device.
     var pciDeviceID: UInt32? {

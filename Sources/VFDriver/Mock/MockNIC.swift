@@ -2,9 +2,6 @@
 /// it switches VF-to-VF traffic internally by destination MAC and VLAN and sends the rest to
 /// the uplink; broadcast and multicast reach every other VF that accepts them and the uplink.
 public final class MockNIC {
-    /// The PF's VLVF table: 64 VLAN filter entries for the whole port, shared by all VFs.
-    public static let vlanFilterEntries = 64
-
     public let vfs: [MockVF]
     public let pool: MockPool
     /// Queues each VF gets, as a DPDK or Linux PF assigns them: fewer with more VFs.
@@ -17,9 +14,9 @@ public final class MockNIC {
     /// Frames the PF sent on the wire, oldest first.
     public private(set) var uplink: [[UInt8]] = []
     private var vlanEntries: [UInt16: Int] = [:]
-    /// MAC filter entries the VFs may add besides their own MACs: the 82599's 128 receive
-    /// address registers less the PF's (its MAC and 15 MACVLANs) and one per VF (Linux
-    /// `ixgbe_alloc_vf_macvlans`: num_rar_entries - (IXGBE_MAX_PF_MACVLANS + 1 + num_vfs)).
+    /// MAC filter entries the VFs may add besides their own MACs: the receive address
+    /// registers less the PF's and one per VF (Linux `ixgbe_alloc_vf_macvlans`:
+    /// num_rar_entries - (IXGBE_MAX_PF_MACVLANS + 1 + num_vfs)).
     public let macFilterEntries: Int
     private var macEntriesInUse = 0
 
@@ -31,7 +28,7 @@ public final class MockNIC {
         let pool = MockPool(size: poolSize, dataRoom: dataRoom)
         self.pool = pool
         queuesPerVF = vfCount >= 32 ? 2 : (vfCount >= 16 ? 4 : 8)
-        macFilterEntries = 128 - (15 + 1 + vfCount)
+        macFilterEntries = Intel82599.receiveAddressEntries - (15 + 1 + vfCount)
         vfs = (0..<vfCount).map { MockVF(index: $0, mac: [0x02, 0x09, 0, 0, 0, UInt8($0)], pool: pool) }
         for vf in vfs { vf.nic = self }
     }
@@ -67,8 +64,8 @@ public final class MockNIC {
     public func bringPFBack() { vfs.forEach { $0.simulatePFReady() } }
 
     func claimVLANEntry(_ vid: UInt16) throws(MockError) {
-        if vlanEntries[vid] == nil && vlanEntries.count >= Self.vlanFilterEntries {
-            throw .unsupported("the PF's \(Self.vlanFilterEntries) VLAN filter entries are all in use")
+        if vlanEntries[vid] == nil && vlanEntries.count >= Intel82599.vlanFilterEntries {
+            throw .unsupported("the PF's \(Intel82599.vlanFilterEntries) VLAN filter entries are all in use")
         }
         vlanEntries[vid, default: 0] += 1
     }

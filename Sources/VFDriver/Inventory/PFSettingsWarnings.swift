@@ -1,0 +1,59 @@
+/// Settings of a VF's PF that make the PF drop or hold back what vf-fwd forwards, found before
+/// the first frame: the PF does it silently (its own counters only), so `check` and `run` say
+/// so, with the command that changes it.
+extension ForwarderConfig {
+    /// One line per problem, for every port on a VF whose PF's kernel driver is known (sysfs
+    /// `root`, and `vfSettings` of the PF's interface; tests pass fakes).
+    public func pfSettingsWarnings(root: String = SRIOVInventory.sysfsDevices,
+                                   vfSettings: (String) -> [VFAdminSettings] = VFAdminSettings.read(interface:))
+        -> [(port: String, warning: String)] {
+        var warnings: [(port: String, warning: String)] = []
+        for (index, port) in ports.enumerated() {
+            guard case .pci = port.device, let vf = SRIOVInventory.vfAtPF(port.device.ethdevName, root: root) else { continue }
+            let command = "ip link set \(vf.pfInterface) vf \(vf.index)"
+            func warn(_ text: String) { warnings.append((port.name, text)) }
+            let settings = vfSettings(vf.pfInterface).first { $0.vf == vf.index }
+            let sends = rules.contains { $0.outPort == index }
+            let vids = vlanFilter(port: index)
+            // Linux turns anti-spoofing off for a VF that adds MAC filters (ixgbe_set_vf_macvlan_msg).
+            if sends, settings?.spoofCheck == true, port.macAddresses.isEmpty {
+                warn("its PF checks source MACs (spoofchk on) and drops what the port forwards from other hosts: `\(command) spoofchk off`")
+            }
+            if let vlan = settings?.portVLAN, !vids.isEmpty {
+                warn("its PF set port VLAN \(vlan): the VF sees only that VLAN's frames, untagged, and may not join the VLANs "
+                     + "of its rules: `\(command) vlan 0`")
+            }
+            if settings?.trust == false {
+                warn("its PF does not trust it: it receives only the multicast groups it joins, and may not add MACs to a MAC "
+                     + "its PF set: `\(command) trust on`")
+            }
+            if vids.count > Intel82599.vlanFilterEntries {
+                warn("its rules need \(vids.count) VLAN filter entries; an 82599 PF has \(Intel82599.vlanFilterEntries) for all its VFs")
+            }
+            if let problem = EthPort.jumboProblem(mtu: port.mtu, pciDevice: vf.deviceID, pfMTU: SRIOVInventory.pfMTU(ofVF: vf.address, root: root)) {
+                warn("MTU \(port.mtu): " + problem)
+            }
+        }
+        return warnings
+    }
+}
+
+extension SRIOVInventory {
+    /// A VF as its PF knows it: the PF's network interface, the VF's index there, its device ID.
+    struct VFAtPF {
+        var address: String
+        var pfInterface: String
+        var index: Int
+        var deviceID: UInt32?
+    }
+
+    /// `address` (a VF's PCI address) through its `physfn` link, the PF's `virtfnN` link back to
+    /// it, and the PF's network device; nil when it is not a VF or no kernel driver owns its PF.
+    static func vfAtPF(_ address: String, root: String) -> VFAtPF? {
+        guard let pf = linkTarget("\(root)/\(address)/physfn"),
+              let interface = entries(of: "\(root)/\(pf)/net").sorted().first,
+              let link = entries(of: "\(root)/\(pf)").first(where: { $0.hasPrefix("virtfn") && linkTarget("\(root)/\(pf)/\($0)") == address }),
+              let index = Int(link.dropFirst("virtfn".count)) else { return nil }
+        return VFAtPF(address: address, pfInterface: interface, index: index, deviceID: read(root, address, "device").flatMap(hexID))
+    }
+}
