@@ -472,6 +472,60 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(nic.pool.inUseCount, 0)
     }
 
+    /// vf-fwd on VFs of one emulated PF (`pf=`): wire frames reach a VF through the PF's MAC and
+    /// VLAN filters, which the port's rules and `mac-addresses` set up; what the VFs send leaves
+    /// through the VEB to the wire file. Frames the PF drops never reach vf-fwd's counters.
+    func testVFFwdOnVFsOfAnEmulatedPF() throws {
+        let dir = try temporaryDirectory()
+        let uplinkMAC: [UInt8] = [0x02, 0x09, 0, 0, 1, 1], host: [UInt8] = [0x02, 0xaa, 0, 0, 0, 1]
+        func wireFrame(to destination: [UInt8], vid: UInt16, seed: Int) -> [UInt8] {
+            var bytes = Frame(tags: [tag(vid, pcp: 2)], seed: seed).bytes
+            bytes.replaceSubrange(0..<6, with: destination)
+            return bytes
+        }
+        try PcapFile.write([wireFrame(to: uplinkMAC, vid: 1001, seed: 0),   // for the uplink VF: forwarded
+                            wireFrame(to: uplinkMAC, vid: 1002, seed: 1),   // VLAN not in its filter: the PF drops it
+                            wireFrame(to: [0x02, 0xbb, 0, 0, 0, 9], vid: 1001, seed: 2),  // nobody's MAC: dropped
+                            wireFrame(to: host, vid: 1001, seed: 3)],       // a MAC the uplink added: forwarded
+                           to: "\(dir)/wire.pcap")
+        let config = try ForwarderConfig.load(yaml: """
+            ports:
+              - { name: tenant, device: "mock:pf=nic0" }
+              - { name: uplink, device: "mock:pf=nic0,wire_rx_pcap=\(dir)/wire.pcap,wire_tx_pcap=\(dir)/out.pcap",
+                  mac-addresses: ["02:aa:00:00:00:01"] }
+            rules: [{ in: { port: uplink, vlan: 1001 }, out: { port: tenant, vlan: 1 } }]
+            """, file: "t.yaml")
+        let forwarder = try MockForwarder(config: config)
+        XCTAssertEqual(forwarder.portFacts.map(\.vlanFilter), [[], [1001]])
+        try forwarder.start()
+        var ticks = 0
+        forwarder.run { ticks += 1; return ticks < 20 }
+        try forwarder.shutdown()
+        let c = forwarder.counters
+        XCTAssertEqual(c.map(\.rxPackets), [0, 2])
+        XCTAssertEqual(c.map(\.txPackets), [2, 0])
+        c.assertAccountingIdentity()
+        // The tenant VF sent both as VLAN 1; VLAN 1 is in no VF's filter, so they left on the wire.
+        XCTAssertEqual(try PcapFile.read("\(dir)/out.pcap"), [wireFrame(to: uplinkMAC, vid: 1, seed: 0), wireFrame(to: host, vid: 1, seed: 3)])
+        XCTAssertEqual(forwarder.buffersInUse, 0)
+    }
+
+    func testEmulatedPFKeysAreChecked() {
+        for (device, problem) in [("mock:pf=n,rx_pcap=a.pcap", "not rx_pcap/tx_pcap"), ("mock:wire_rx_pcap=a.pcap", "add pf=NAME"),
+                                  ("mock:speed=10", "unknown mock parameter 'speed'")] {
+            XCTAssertThrowsError(try ForwarderConfig.load(yaml: "ports: [{ name: a, device: \"\(device)\" }]", file: "t.yaml")) {
+                XCTAssertTrue("\($0)".contains(problem), "\($0)")
+            }
+        }
+        XCTAssertThrowsError(try ForwarderConfig.load(yaml: """
+            ports:
+              - { name: a, device: "mock:pf=n,wire_rx_pcap=a.pcap" }
+              - { name: b, device: "mock:pf=n,wire_tx_pcap=b.pcap" }
+            """, file: "t.yaml")) {
+            XCTAssertTrue("\($0)".hasPrefix("t.yaml:3: emulated PF 'n' has its wire named by port 'a' on line 2"), "\($0)")
+        }
+    }
+
     /// A PF reset while forwarding: vf-fwd's mock runner resets, reconfigures and restarts.
     func testForwarderRecoversFromPFReset() throws {
         let dir = try temporaryDirectory()

@@ -55,6 +55,15 @@ private struct ConfigLoader {
         if !config.isMockOnly && config.ports.contains(where: { $0.device.isMock }) {
             throw error(ports.value, "mock ports and DPDK ports cannot be mixed in one config")
         }
+        // One port names an emulated PF's wire: two would be two wires.
+        var wireNamedBy: [String: Int] = [:]
+        for (index, port) in config.ports.enumerated() {
+            guard let spec = port.device.mockSpec, spec.namesWire, let pf = spec.pf else { continue }
+            if let earlier = wireNamedBy[pf] {
+                throw ConfigError(file: file, line: portLines[index], "emulated PF '\(pf)' has its wire named by port '\(config.ports[earlier].name)' on line \(portLines[earlier]) already")
+            }
+            wireNamedBy[pf] = index
+        }
         var ruleLines: [Int] = []
         if let rules = top["rules"] {
             for item in try sequence(rules.value, what: "rules") {
@@ -95,8 +104,8 @@ private struct ConfigLoader {
         guard let device = DeviceString(deviceText) else {
             throw error(deviceNode.value, "device '\(deviceText)' is neither a PCI address (0000:03:10.0), a DPDK vdev (net_pcap0,...) nor mock:KEY=VALUE,...")
         }
-        if case .mock(let parameters) = device, let unknown = parameters.first(where: { !MockForwarder.parameters.contains($0.key) }) {
-            throw error(deviceNode.value, "unknown mock parameter '\(unknown.key)' (known: \(MockForwarder.parameters.joined(separator: ", ")))")
+        if case .mock(let parameters) = device {
+            do throws(MockError) { _ = try MockDeviceSpec(parameters) } catch { throw self.error(deviceNode.value, error.description) }
         }
         var port = PortConfig(name: name, device: device)
         if let n = fields["rx-queues"] { port.rxQueues = try integer(n.value, what: "rx-queues", in: 1...64) }

@@ -39,6 +39,12 @@ public enum DeviceString: Equatable, Sendable {
 
     public var isMock: Bool { if case .mock = self { true } else { false } }
 
+    /// A `mock:` device's keys; nil for other devices and for keys the loader refuses.
+    public var mockSpec: MockDeviceSpec? {
+        guard case .mock(let parameters) = self else { return nil }
+        return try? MockDeviceSpec(parameters)
+    }
+
     /// The EAL arguments that make this device exist.
     public var ealArguments: [String] {
         switch self {

@@ -22,11 +22,11 @@ extension DeviceString {
         var problems: [String] = []
         for (key, value) in parameters {
             switch key {
-            case "rx_pcap":
+            case "rx_pcap", "wire_rx_pcap":
                 if !fm.isReadableFile(atPath: value) {
                     problems.append("\(key) \(value): " + (fm.fileExists(atPath: value) ? "not readable" : "no such file"))
                 }
-            case "tx_pcap":
+            case "tx_pcap", "wire_tx_pcap":
                 let directory = (value as NSString).deletingLastPathComponent
                 if !directory.isEmpty && !fm.fileExists(atPath: directory) {
                     problems.append("\(key) \(value): no directory \(directory)")

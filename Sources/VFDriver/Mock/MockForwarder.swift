@@ -1,12 +1,15 @@
 import Atomics
 
-/// Runs a config whose ports are all `mock:` devices: no EAL, no hugepages, no root. Each port
-/// is a standalone mock VF; one lane forwards on the calling thread. Like vf-fwd on DPDK, it
-/// handles the VF's events: after a PF reset it resets, reconfigures and restarts the port.
+/// Runs a config whose ports are all `mock:` devices: no EAL, no hugepages, no root. A port is
+/// a standalone mock VF, or a VF of an emulated PF (`pf=NAME`, `MockDeviceSpec`); one lane
+/// forwards on the calling thread. Like vf-fwd on DPDK, it handles the VF's events: after a PF
+/// reset it resets, reconfigures and restarts the port.
 public final class MockForwarder: Forwarder {
     public let config: ForwarderConfig
+    /// The standalone VFs' buffers; an emulated PF's VFs share the PF's pool.
     public let pool: MockPool
     public let vfs: [MockVF]
+    let pfs: [EmulatedPF]
     public let plan: ForwardingPlan
     public let lane: ForwardingLane<MockPort>
     let configurations: [PortConfiguration]
@@ -20,22 +23,37 @@ public final class MockForwarder: Forwarder {
     private var retries: ResetRetries
     private var deviceTotals: DeviceCounterTotals
 
-    /// Keys a `mock:` device accepts (checked when the config is loaded).
-    public static let parameters = ["rx_pcap", "tx_pcap", "infinite_rx"]
-
     public init(config: ForwarderConfig) throws {
         self.config = config
+        let specs = try config.ports.map { port in
+            guard let spec = port.device.mockSpec else { throw MockError.unsupported("port \(port.name) is not a mock device") }
+            return spec
+        }
         let descriptors = config.ports.reduce(0) { $0 + $1.rxQueues * $1.rxDescriptors + $1.txQueues * $1.txDescriptors }
         let largestMTU = config.ports.map(\.mtu).max() ?? 1500
-        pool = MockPool(size: descriptors + (config.ports.count + 1) * config.burst + 1024,
-                        dataRoom: max(2048 + MockPool.headroom, MockPool.headroom + largestMTU + MockVF.frameOverhead))
+        let poolSize = descriptors + (config.ports.count + 1) * config.burst + 1024
+        let dataRoom = max(2048 + MockPool.headroom, MockPool.headroom + largestMTU + MockVF.frameOverhead)
+        pool = MockPool(size: poolSize, dataRoom: dataRoom)
+        // Each emulated PF, in the order the config first names it, with its VFs in port order.
+        var pfs: [EmulatedPF] = []
+        for name in specs.compactMap(\.pf) where !pfs.contains(where: { $0.name == name }) {
+            let members = specs.filter { $0.pf == name }
+            let nic = MockNIC(vfCount: members.count, poolSize: poolSize, dataRoom: dataRoom, number: UInt8(truncatingIfNeeded: pfs.count + 1))
+            pfs.append(try EmulatedPF(name: name, nic: nic, spec: members.first(where: \.namesWire)))
+        }
+        self.pfs = pfs
         var vfs: [MockVF] = []
-        for (index, (port, configuration)) in zip(config.ports, config.portConfigurations).enumerated() {
-            guard case .mock(let parameters) = port.device else { throw MockError.unsupported("port \(port.name) is not a mock device") }
-            // The config loader has checked the keys.
-            let values = Dictionary(parameters.map { ($0.key, $0.value) }, uniquingKeysWith: { _, last in last })
-            let vf = try MockVF(rxPcap: values["rx_pcap"], txPcap: values["tx_pcap"], infiniteRx: values["infinite_rx"] == "1",
-                                index: index, pool: pool)
+        for (index, (spec, configuration)) in zip(specs, config.portConfigurations).enumerated() {
+            let vf: MockVF
+            if let name = spec.pf, let pf = pfs.first(where: { $0.name == name }) {
+                vf = pf.nic.vfs[specs[..<index].filter { $0.pf == name }.count]
+                // Set up at the PF as "Running on a real 82599 VF" asks: it may forward others'
+                // frames and receive every multicast group.
+                vf.trusted = true
+                vf.spoofCheck = false
+            } else {
+                vf = try MockVF(rxPcap: spec.rxPcap, txPcap: spec.txPcap, infiniteRx: spec.infiniteRx, index: index, pool: pool)
+            }
             try vf.configure(configuration)
             vfs.append(vf)
         }
@@ -49,13 +67,18 @@ public final class MockForwarder: Forwarder {
     }
 
     public func start() throws {
-        for vf in vfs { try vf.start() }
+        for vf in vfs {
+            try vf.start()
+            vf.setAllMulticast(true)
+        }
     }
 
     /// Forwards until `shouldStop`; `tick` runs every 64 polls, after the ports' events.
     public func run(shouldStop: UnsafeAtomic<Bool>, tick: () -> Void) {
         lane.run(until: shouldStop) {
             handleEvents()
+            // 64 polls drain up to 64 bursts per queue since the last call.
+            for pf in pfs { pf.feed(limit: 64 * config.burst) }
             deviceTotals.readIfDue { for vf in vfs { _ = vf.counters } }
             tick()
         }
@@ -76,6 +99,7 @@ public final class MockForwarder: Forwarder {
                 try vf.reset()
                 try vf.configure(configurations[i])
                 try vf.start()
+                vf.setAllMulticast(true)
                 resets[i] += 1
                 retries.succeeded(i)
             } catch {
@@ -86,7 +110,7 @@ public final class MockForwarder: Forwarder {
 
     public var counters: [PortCounters] { [lane].portCounters(ports: vfs.count) }
 
-    public var buffersInUse: Int { pool.inUseCount }
+    public var buffersInUse: Int { pfs.reduce(pool.inUseCount) { $0 + $1.nic.pool.inUseCount } }
 
     public var linksUp: [Bool] { vfs.map(\.linkUp) }
 
@@ -103,9 +127,11 @@ public final class MockForwarder: Forwarder {
         vfs.indices.map { deviceTotals.total(port: $0, current: vfs[$0].deviceCounters) }
     }
 
-    /// Stops every port (frames in TX rings go out), writes `tx_pcap` files, releases rings.
+    /// Stops every port (frames in TX rings go out), writes `tx_pcap` and `wire_tx_pcap`
+    /// files, releases rings.
     public func shutdown() throws {
         for vf in vfs { vf.stop() }
+        for pf in pfs { try pf.writeWire() }
         for vf in vfs {
             try vf.flushCapture()
             vf.close()

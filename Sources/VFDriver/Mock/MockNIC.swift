@@ -21,15 +21,16 @@ public final class MockNIC {
     private var macEntriesInUse = 0
 
     /// A PF with `vfCount` VFs (1...63) sharing one pool of `poolSize` buffers of `dataRoom`
-    /// bytes (jumbo frames need more than the default). VF i has MAC 02:09:00:00:00:i (the PF
-    /// assigns it; ixgbevf would otherwise pick a random one).
-    public init(vfCount: Int, poolSize: Int = 8192, dataRoom: Int = 2048 + MockPool.headroom) {
+    /// bytes (jumbo frames need more than the default). VF i has MAC 02:09:00:00:`number`:i (the
+    /// PF assigns it; ixgbevf would otherwise pick a random one); PFs of one test or config
+    /// take different numbers.
+    public init(vfCount: Int, poolSize: Int = 8192, dataRoom: Int = 2048 + MockPool.headroom, number: UInt8 = 0) {
         precondition((1...63).contains(vfCount), "an 82599 has at most 63 VFs")
         let pool = MockPool(size: poolSize, dataRoom: dataRoom)
         self.pool = pool
         queuesPerVF = vfCount >= 32 ? 2 : (vfCount >= 16 ? 4 : 8)
         macFilterEntries = Intel82599.receiveAddressEntries - (15 + 1 + vfCount)
-        vfs = (0..<vfCount).map { MockVF(index: $0, mac: [0x02, 0x09, 0, 0, 0, UInt8($0)], pool: pool) }
+        vfs = (0..<vfCount).map { MockVF(index: $0, mac: [0x02, 0x09, 0, 0, number, UInt8($0)], pool: pool) }
         for vf in vfs { vf.nic = self }
     }
 
