@@ -131,6 +131,22 @@ final class InventoryTests: XCTestCase {
         }.count == 1, "only the MTU is left")
     }
 
+    /// The 64 VLAN filter entries are the PF's: VIDs of ports on different VFs of it add up.
+    func testVLANFilterEntriesAddUpOverAPFsVFs() throws {
+        let rules = (1...70).map { vid in "  - { in: { port: \(vid <= 40 ? "tenant" : "uplink"), vlan: \(vid) }, out: { port: tenant, vlan: 4000 } }" }
+        let config = try ForwarderConfig.load(yaml: """
+            ports:
+              - { name: tenant, device: "0000:03:10.0" }
+              - { name: uplink, device: "0000:03:10.2" }
+            rules:
+            \(rules.joined(separator: "\n"))
+            """, file: "t.yaml")
+        let fine = [VFAdminSettings(vf: 0, spoofCheck: false, trust: true), VFAdminSettings(vf: 1, spoofCheck: false, trust: true)]
+        let warnings = config.pfSettingsWarnings(root: root) { _ in fine }
+        XCTAssertEqual(warnings.map(\.port), ["tenant"])
+        XCTAssertEqual(warnings.first?.warning, "the ports on enp3s0f0's VFs need 70 VLAN filter entries; an 82599 PF has 64 for all its VFs")
+    }
+
     /// An RTM_NEWLINK reply as a PF's driver fills it (rtnl_fill_vfinfo): per VF, its MAC,
     /// VLAN, anti-spoofing and trust structs among others, nested stats included.
     func testNetlinkReplyParses() {

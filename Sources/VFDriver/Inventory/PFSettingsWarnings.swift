@@ -8,6 +8,8 @@ extension ForwarderConfig {
                                    vfSettings: (String) -> [VFAdminSettings] = VFAdminSettings.read(interface:))
         -> [(port: String, warning: String)] {
         var warnings: [(port: String, warning: String)] = []
+        // The VIDs the config's VFs of each PF need: their entries are the PF's, shared.
+        var vidsAtPF: [String: (firstPort: String, vids: Set<UInt16>)] = [:]
         for (index, port) in ports.enumerated() {
             guard case .pci = port.device, let vf = SRIOVInventory.vfAtPF(port.device.ethdevName, root: root) else { continue }
             let command = "ip link set \(vf.pfInterface) vf \(vf.index)"
@@ -27,12 +29,14 @@ extension ForwarderConfig {
                 warn("its PF does not trust it: it receives only the multicast groups it joins, and may not add MACs to a MAC "
                      + "its PF set: `\(command) trust on`")
             }
-            if vids.count > Intel82599.vlanFilterEntries {
-                warn("its rules need \(vids.count) VLAN filter entries; an 82599 PF has \(Intel82599.vlanFilterEntries) for all its VFs")
-            }
+            vidsAtPF[vf.pfInterface, default: (port.name, [])].vids.formUnion(vids)
             if let problem = EthPort.jumboProblem(mtu: port.mtu, pciDevice: vf.deviceID, pfMTU: SRIOVInventory.pfMTU(ofVF: vf.address, root: root)) {
                 warn("MTU \(port.mtu): " + problem)
             }
+        }
+        for (pf, need) in vidsAtPF.sorted(by: { $0.key < $1.key }) where need.vids.count > Intel82599.vlanFilterEntries {
+            warnings.append((need.firstPort, "the ports on \(pf)'s VFs need \(need.vids.count) VLAN filter entries; an 82599 PF has "
+                             + "\(Intel82599.vlanFilterEntries) for all its VFs"))
         }
         return warnings
     }
