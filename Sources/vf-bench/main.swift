@@ -32,7 +32,7 @@ if engineOnly {
     exit(0)
 }
 let forwarder = try DPDKForwarder(config: config)
-forwarder.pool.fill(with: frame)
+for pool in forwarder.pools { pool.fill(with: frame) }
 try forwarder.start()
 
 // As dpdk-testpmd's per-second rates, the first second is warm-up: the rate is measured after it.

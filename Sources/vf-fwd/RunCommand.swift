@@ -73,6 +73,7 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw .initialisation(error.description)
         }
+        for warning in forwarder.numaWarnings { FileHandle.standardError.write(Data("vf-fwd: warning: \(warning)\n".utf8)) }
         return forward(forwarder, parsed)
     }
 

@@ -51,6 +51,18 @@ final class DPDKForwarderTests: XCTestCase {
         XCTAssertEqual(conf.rxmode.offloads & VF_RX_OFFLOAD_VLAN_FILTER, 0)
     }
 
+    /// A port polled from an lcore of another NUMA node is said; a virtual device (node -1)
+    /// and a port on the lcore's node are not. One pool serves ports of one node.
+    func testNUMAPlacement() throws {
+        let warnings = DPDKForwarder.numaWarnings(portNames: ["a", "b", "c"], portNodes: [0, 1, -1],
+                                                  lanes: [(lcore: 2, node: 0, ports: [0, 1, 2])])
+        XCTAssertEqual(warnings, ["port b is on NUMA node 1 but polled from lcore 2 on node 0: every frame crosses between the nodes; give `-l` lcores of node 1"])
+        let forwarder = try crossConnected("net_null17", "net_null18")
+        XCTAssertEqual(forwarder.pools.count, 1, "virtual devices share the main lcore's node")
+        XCTAssertEqual(forwarder.numaWarnings, [])
+        try forwarder.shutdown()
+    }
+
     /// What vf-fwd does when a VF's PF resets (ixgbevf raises RTE_ETH_EVENT_INTR_RESET): the
     /// lanes pause, the port is stopped, reset, set up again and restarted, and forwarding goes
     /// on; nothing is lost unaccounted and every buffer is back in the pool.

@@ -4,12 +4,18 @@ import CDPDK
 import Glibc
 #endif
 
-/// Runs a `ForwarderConfig` on DPDK ethdev ports: EAL, one mbuf pool, ports, lanes on the EAL's
-/// lcores. `run` forwards until `stop` is requested, then drains, stops and closes every port.
+/// Runs a `ForwarderConfig` on DPDK ethdev ports: EAL, an mbuf pool per NUMA node with ports,
+/// ports, lanes on the EAL's lcores. `run` forwards until `stop` is requested, then drains,
+/// stops and closes every port.
 public final class DPDKForwarder: Forwarder {
     public let config: ForwarderConfig
     public let ports: [EthPort]
-    public let pool: PacketPool
+    /// One per NUMA node the ports are on, so a NIC's DMA and its frames stay in its node's
+    /// memory (as dpdk-testpmd makes one per socket); `poolOfPort` says which a port's RX uses.
+    public let pools: [PacketPool]
+    let poolOfPort: [Int]
+    /// Ports polled from an lcore of another NUMA node, each frame crossing the interconnect.
+    public let numaWarnings: [String]
     public let plan: ForwardingPlan
     public let lanes: [ForwardingLane<EthPort>]
     let laneLcores: [UInt32]
@@ -61,18 +67,29 @@ public final class DPDKForwarder: Forwarder {
             largestMTU = max(largestMTU, port.mtu)
         }
         let lcores = EAL.lcores
-        // Room for every descriptor ring, a staged burst per lane and port, and per-lcore caches.
+        // Room for every descriptor ring, a staged burst per lane and port, and per-lcore caches;
+        // with a pool per node each gets it all, since its frames may wait in any port's TX ring.
         let buffers = rxDescriptors + txDescriptors + lcores.count * (config.ports.count + 1) * config.burst + lcores.count * 512 + 1024
         // One segment holds the largest frame: MTU, Ethernet header, two tags, CRC.
         let dataRoom = max(Int(VF_MBUF_DEFAULT_BUF_SIZE), Int(VF_PKTMBUF_HEADROOM) + largestMTU + 14 + 8 + 4)
         // A process may run several forwarders, one after another or side by side.
         let name = "vf-fwd-\(Self.instances.wrappingIncrementThenLoad(ordering: .relaxed))"
-        pool = try PacketPool(name: name, count: buffers, dataRoom: dataRoom, socket: Int32(rte_socket_id()))
+        var ids: [UInt16] = []
+        for port in config.ports { ids.append(try EthPort.find(port.device)) }
+        // A virtual device has no node (SOCKET_ID_ANY): the main lcore's serves it.
+        let nodes = ids.map { id in rte_eth_dev_socket_id(id) >= 0 ? rte_eth_dev_socket_id(id) : Int32(rte_socket_id()) }
+        let poolNodes = nodes.reduce(into: [Int32]()) { if !$0.contains($1) { $0.append($1) } }
+        var pools: [PacketPool] = []
+        for (i, node) in poolNodes.enumerated() {
+            pools.append(try PacketPool(name: i == 0 ? name : "\(name)-\(i)", count: buffers, dataRoom: dataRoom, socket: node))
+        }
+        self.pools = pools
+        poolOfPort = nodes.map { poolNodes.firstIndex(of: $0)! }
 
         configurations = config.portConfigurations
         var ports: [EthPort] = []
-        for (port, configuration) in zip(config.ports, configurations) {
-            ports.append(try EthPort(id: EthPort.find(port.device), configuration: configuration, pool: pool))
+        for (i, configuration) in configurations.enumerated() {
+            ports.append(try EthPort(id: ids[i], configuration: configuration, pool: pools[poolOfPort[i]]))
         }
         self.ports = ports
         resets = Array(repeating: 0, count: ports.count)
@@ -97,6 +114,10 @@ public final class DPDKForwarder: Forwarder {
         }
         self.lanes = lanes
         laneLcores = Array(forwardingLcores.prefix(laneCount))
+        numaWarnings = Self.numaWarnings(portNames: config.ports.map(\.name), portNodes: ids.map(rte_eth_dev_socket_id),
+                                         lanes: zip(lanes, laneLcores).map { lane, lcore in
+                                             (lcore: lcore, node: Int32(rte_lcore_to_socket_id(lcore)), ports: lane.receivePorts)
+                                         })
         for i in ports.indices { registerForResets(port: i) }
     }
 
@@ -166,10 +187,21 @@ public final class DPDKForwarder: Forwarder {
         UnsafeAtomic<Bool>(at: resetRequested + port).store(true, ordering: .releasing)
     }
 
-    /// Closes the ports if `shutdown` was not called, then returns the pool's memory to the EAL.
+    /// Lines for the ports polled from an lcore on another NUMA node than theirs (one that
+    /// does not know its node, a virtual device, never is).
+    public static func numaWarnings(portNames: [String], portNodes: [Int32], lanes: [(lcore: UInt32, node: Int32, ports: [Int])]) -> [String] {
+        lanes.flatMap { lane in
+            lane.ports.filter { portNodes[$0] >= 0 && portNodes[$0] != lane.node }.map { port in
+                "port \(portNames[port]) is on NUMA node \(portNodes[port]) but polled from lcore \(lane.lcore) on node \(lane.node): "
+                    + "every frame crosses between the nodes; give `-l` lcores of node \(portNodes[port])"
+            }
+        }
+    }
+
+    /// Closes the ports if `shutdown` was not called, then returns the pools' memory to the EAL.
     deinit {
         try? shutdown()
-        rte_mempool_free(pool.pointer)
+        for pool in pools { rte_mempool_free(pool.pointer) }
         resetRequested.deallocate()
     }
 
@@ -199,7 +231,7 @@ public final class DPDKForwarder: Forwarder {
             do {
                 let reset = rte_eth_dev_reset(port.id)
                 if reset != -ENOTSUP { try check(reset, "resetting port \(port.id)") }
-                _ = try EthPort(id: port.id, configuration: configurations[i], pool: pool)
+                _ = try EthPort(id: port.id, configuration: configurations[i], pool: pools[poolOfPort[i]])
                 try port.start()
                 port.widenReception()
                 registerForResets(port: i)
@@ -219,7 +251,7 @@ public final class DPDKForwarder: Forwarder {
 
     public var counters: [PortCounters] { lanes.portCounters(ports: ports.count) }
 
-    public var buffersInUse: Int { pool.inUseCount }
+    public var buffersInUse: Int { pools.reduce(0) { $0 + $1.inUseCount } }
 
     public var linksUp: [Bool] { ports.map(\.link.up) }
 

@@ -62,6 +62,11 @@ public final class ForwardingLane<Port: PacketPort> {
         stagedBytes.initialize(repeating: 0, count: portCount)
     }
 
+    /// The ports this lane receives from.
+    public var receivePorts: [Int] {
+        (0..<rxPairCount).map { rxPairs[$0].port }.reduce(into: []) { if !$0.contains($1) { $0.append($1) } }
+    }
+
     deinit {
         counters.deallocate()
         ports.deinitialize(count: portCount)
