@@ -64,18 +64,18 @@ public final class MockVF {
     /// MAC filters only if trusted.
     public var macSetByAdmin = false
     /// Unicast MACs the VF receives besides `mac`: the PF's MAC filter entries it asked for.
-    public private(set) var addedMACs: [[UInt8]] = []
+    public internal(set) var addedMACs: [[UInt8]] = []
     /// Set by the PF (`ip link set PF vf N vlan X`): the PF tags and strips for the VF.
     public internal(set) var portVLAN: UInt16?
     /// Only a standalone VF (vf-fwd's `mock:` devices, spec section 3) is: the PF of an 82599
     /// never makes a VF promiscuous.
     public private(set) var promiscuous = false
     /// Every multicast frame reaches the VF, not only its groups' (`setAllMulticast`).
-    public private(set) var allMulticast = false
-    public private(set) var multicast: [[UInt8]] = []
+    public internal(set) var allMulticast = false
+    public internal(set) var multicast: [[UInt8]] = []
     /// The VIDs the driver asked for (ixgbevf's shadow VFTA): kept across stop and start,
     /// forgotten by a reset.
-    public private(set) var vlanFilter: Set<UInt16> = []
+    public internal(set) var vlanFilter: Set<UInt16> = []
     /// Those the PF holds for this VF now: given up on stop, asked for again on start.
     var vlanFilterInPF: Set<UInt16> = []
     /// Events not yet taken by `takeEvents()`, oldest first.
@@ -228,79 +228,6 @@ public final class MockVF {
         rxRings = []
         txRings = []
     }
-
-    /// As rte_eth_promiscuous_enable on ixgbevf with a Linux PF (`ixgbe_update_vf_xcast_mode`):
-    /// an 82599 cannot make a VF unicast promiscuous (X540 and later can), so the PF refuses a
-    /// trusted VF (NACK: -ENOTSUP), and quietly gives an untrusted one multicast mode only, the
-    /// call succeeding all the same. Either way the VF still receives only its own MAC's frames.
-    public func setPromiscuous(_ on: Bool) throws(MockError) {
-        if on && trusted { throw .unsupported("an 82599 VF cannot be promiscuous (the PF refuses; X540 and later VFs can)") }
-    }
-
-    /// As rte_eth_allmulticast_enable on ixgbevf with a Linux PF: a trusted VF receives every
-    /// multicast frame; an untrusted one is quietly kept to its groups, the call succeeding.
-    public func setAllMulticast(_ on: Bool) {
-        allMulticast = on && trusted
-    }
-
-    /// What reaches the VF, by destination MAC.
-    public var reception: PortFacts.Reception {
-        promiscuous ? .everything : allMulticast ? .ownAndMulticast : .ownAndJoinedGroups
-    }
-
-    /// As rte_eth_dev_mac_addr_add on ixgbevf with a Linux PF (`ixgbe_set_vf_macvlan_msg`): the
-    /// PF refuses it when its admin set the VF's MAC and does not trust the VF, turns the VF's
-    /// anti-spoofing off (so it may send from the new MAC), and may have no entry left. Adding
-    /// the VF's own MAC or one it has is a success that changes nothing, as in ethdev.
-    public func addMACAddress(_ address: [UInt8]) throws(MockError) {
-        guard address != mac, !addedMACs.contains(address) else { return }
-        guard address.count == 6, address[0] & 1 == 0, address.contains(where: { $0 != 0 }) else {
-            throw .unsupported("\(PortFacts.macText(address)) is not a unicast MAC")
-        }
-        if macSetByAdmin && !trusted {
-            throw .unsupported("the PF set VF \(index)'s MAC and does not trust it: `ip link set PF vf \(index) trust on`")
-        }
-        spoofCheck = false
-        try nic?.claimMACEntry()
-        addedMACs.append(address)
-    }
-
-    private func releaseAddedMACs() {
-        for _ in addedMACs { nic?.releaseMACEntry() }
-        addedMACs = []
-    }
-
-    /// As rte_eth_dev_set_mc_addr_list on ixgbevf: the mailbox message carries at most 30
-    /// addresses (ixgbe_update_mc_addr_list_vf), so the rest are dropped silently.
-    public func setMulticast(_ addresses: [[UInt8]]) {
-        multicast = Array(addresses.prefix(Self.maxMulticastAddresses))
-    }
-
-    /// As rte_eth_dev_vlan_filter: the request goes to the PF at once, stopped or not; the
-    /// PF's shared VLVF table may be full, and a port VLAN set by the PF forbids the VF its
-    /// own filters.
-    public func setVLANFilter(_ vid: UInt16, on: Bool) throws(MockError) {
-        guard (1...4094).contains(vid) else { throw .unsupported("VID \(vid) outside 1...4094") }
-        if portVLAN != nil { throw .unsupported("the PF set a port VLAN: VLAN filters are the PF's") }
-        if on {
-            if !vlanFilterInPF.contains(vid) { try claimInPF(vid) }
-            vlanFilter.insert(vid)
-        } else {
-            vlanFilter.remove(vid)
-            if vlanFilterInPF.remove(vid) != nil { nic?.releaseVLANEntry(vid) }
-        }
-    }
-
-    private func claimInPF(_ vid: UInt16) throws(MockError) {
-        try nic?.claimVLANEntry(vid)
-        vlanFilterInPF.insert(vid)
-    }
-
-    private func releaseVLANFilterInPF() {
-        for vid in vlanFilterInPF { nic?.releaseVLANEntry(vid) }
-        vlanFilterInPF = []
-    }
-
 
     /// Fault injection: the link goes down or up, with its event.
     public func simulateLink(up: Bool) {
