@@ -58,6 +58,7 @@ struct RunCommand: ParsableCommand {
         for (port, warning) in parsed.pfSettingsWarnings() {
             FileHandle.standardError.write(Data("vf-fwd: warning: port \(port): \(warning)\n".utf8))
         }
+        EAL.removeStaleRuntimeDirectories()
         var arguments = DPDKForwarder.ealArguments(for: parsed, override: ealArguments.isEmpty ? nil : ealArguments)
         if quiet { arguments.append("--log-level=3") }
         do {

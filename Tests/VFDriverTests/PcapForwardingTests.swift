@@ -356,6 +356,46 @@ final class PcapForwardingTests: XCTestCase {
         XCTAssertTrue(result.stderr.contains("give the EAL more memory"), result.stderr)
     }
 
+    /// A SIGKILLed run leaves its EAL runtime directory; the next run removes it, and never
+    /// one whose primary process still runs (the EAL's lock on its config file), nor another
+    /// prefix's.
+    func testStaleRuntimeDirectoriesAreRemovedLiveOnesKept() throws {
+        func endedProcessID() throws -> Int32 {
+            let done = Process()
+            done.executableURL = URL(fileURLWithPath: "/bin/true")
+            try done.run()
+            done.waitUntilExit()
+            return done.processIdentifier
+        }
+        let root = try temporaryDirectory()
+        let fm = FileManager.default
+        let killed = "\(root)/vf-fwd-\(try endedProcessID())", failedEarly = "\(root)/vf-fwd-\(try endedProcessID())"
+        let running = "\(root)/vf-fwd-1", other = "\(root)/someone-else-1"
+        for directory in [killed, failedEarly, running, other] { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) }
+        fm.createFile(atPath: "\(killed)/config", contents: Data(count: 64))
+        XCTAssertEqual(Set(EAL.removeStaleRuntimeDirectories(root: root)), [killed, failedEarly])
+        XCTAssertTrue(fm.fileExists(atPath: running), "process 1 runs, and its directory has no config to say otherwise")
+        XCTAssertTrue(fm.fileExists(atPath: other))
+
+        // A vf-fwd that runs: its primary holds the lock on its config file.
+        let dir = try temporaryDirectory("live")
+        try "ports: [{ name: a, device: net_null0 }, { name: b, device: net_null1 }]\n"
+            .write(toFile: "\(dir)/null.yaml", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = VFFwdProcess.productsDirectory.appendingPathComponent("vf-fwd")
+        process.arguments = ["run", "--config", "\(dir)/null.yaml", "--duration", "5", "--quiet"] + Self.eal
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let live = "/var/run/dpdk/vf-fwd-\(process.processIdentifier)"
+        for _ in 0..<100 where !fm.fileExists(atPath: "\(live)/config") { Thread.sleep(forTimeInterval: 0.05) }
+        XCTAssertTrue(fm.fileExists(atPath: "\(live)/config"))
+        XCTAssertFalse(EAL.removeStaleRuntimeDirectories().contains(live))
+        XCTAssertTrue(fm.fileExists(atPath: live), "a running vf-fwd keeps its directory")
+        process.terminate()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+    }
+
     func testSIGTERMStopsCleanly() throws {
         let dir = try temporaryDirectory()
         try """

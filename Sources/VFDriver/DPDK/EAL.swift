@@ -26,6 +26,41 @@ public enum EAL {
     /// concurrent runs never collide, and no other process uses it once this one ends.
     public static var processFilePrefix: String { "vf-fwd-\(getpid())" }
 
+    /// Removes the runtime directories that `vf-fwd-PID` prefixes of ended processes left in
+    /// `root` (a SIGKILL skips `cleanup`; their memory maps keep tmpfs in use), and returns them.
+    /// A directory is stale when nobody holds the lock a primary process keeps on its `config`
+    /// file (as the EAL itself tells whether a primary runs), or, without one (an
+    /// initialisation that failed early), when its process is gone.
+    @discardableResult
+    public static func removeStaleRuntimeDirectories(root: String = "/var/run/dpdk") -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        var removed: [String] = []
+        for name in names where name.hasPrefix("vf-fwd-") {
+            guard let pid = Int32(name.dropFirst("vf-fwd-".count)), pid != getpid() else { continue }
+            let directory = "\(root)/\(name)"
+            let config = "\(directory)/config"
+            let stale: Bool
+            if FileManager.default.fileExists(atPath: config) {
+                stale = !isLocked(config)
+            } else {
+                stale = kill(pid, 0) != 0 && errno == ESRCH
+            }
+            if stale, (try? FileManager.default.removeItem(atPath: directory)) != nil { removed.append(directory) }
+        }
+        return removed
+    }
+
+    /// Another process holds a write lock on `path` (the EAL's primary lock on its config file).
+    static func isLocked(_ path: String) -> Bool {
+        let fd = open(path, O_RDWR)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var lock = flock()
+        lock.l_type = Int16(F_WRLCK)
+        lock.l_whence = Int16(SEEK_SET)
+        return fcntl(fd, F_GETLK, &lock) == 0 && lock.l_type != Int16(F_UNLCK)
+    }
+
     /// Releases hugepages and devices; the EAL cannot be initialised again in this process.
     public static func cleanup() {
         guard isInitialized else { return }
