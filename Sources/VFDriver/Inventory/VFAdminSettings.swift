@@ -32,6 +32,9 @@ public struct VFAdminSettings: Equatable, Sendable {
         let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), NETLINK_ROUTE)
         guard fd >= 0 else { return [] }
         defer { close(fd) }
+        // The kernel answers at once; a second is more than enough, and `list` never hangs.
+        var timeout = timeval(tv_sec: 1, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var request = RouteNetlinkMessage(type: UInt16(RTM_GETLINK), flags: UInt16(NLM_F_REQUEST), interfaceIndex: Int32(index))
         request.appendAttribute(type: UInt16(IFLA_EXT_MASK), value: UInt32(RTEXT_FILTER_VF))
         guard request.bytes.withUnsafeBytes({ send(fd, $0.baseAddress, $0.count, 0) }) == request.bytes.count else { return [] }
