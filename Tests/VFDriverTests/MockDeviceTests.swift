@@ -510,6 +510,39 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(forwarder.buffersInUse, 0)
     }
 
+    /// A PF reset under vf-fwd on an emulated PF: each VF is reset and set up again, its VLAN
+    /// filter included, so the wire's VLAN reaches the uplink again afterwards.
+    func testEmulatedPFResetRestoresTheVLANFilter() throws {
+        let dir = try temporaryDirectory()
+        var frame = Frame(tags: [tag(1001)]).bytes
+        frame.replaceSubrange(0..<6, with: [0x02, 0x09, 0, 0, 1, 1])
+        try PcapFile.write(Array(repeating: frame, count: 20_000), to: "\(dir)/wire.pcap")
+        let config = try ForwarderConfig.load(yaml: """
+            ports:
+              - { name: tenant, device: "mock:pf=nic0" }
+              - { name: uplink, device: "mock:pf=nic0,wire_rx_pcap=\(dir)/wire.pcap" }
+            rules: [{ in: { port: uplink, vlan: 1001 }, out: { port: tenant, vlan: 1 } }]
+            """, file: "t.yaml")
+        let forwarder = try MockForwarder(config: config)
+        try forwarder.start()
+        var ticks = 0
+        var receivedBeforeReset: UInt64 = 0
+        forwarder.run {
+            ticks += 1
+            if ticks == 2 {
+                receivedBeforeReset = forwarder.counters[1].rxPackets
+                forwarder.vfs.forEach { $0.simulatePFReset() }
+            }
+            return ticks < 40
+        }
+        try forwarder.shutdown()
+        XCTAssertEqual(forwarder.resets, [1, 1])
+        XCTAssertEqual(forwarder.vfs[1].vlanFilter, [1001])
+        XCTAssertGreaterThan(forwarder.counters[1].rxPackets, receivedBeforeReset, "VLAN 1001 reaches the uplink after the reset")
+        forwarder.counters.assertAccountingIdentity()
+        XCTAssertEqual(forwarder.buffersInUse, 0)
+    }
+
     func testEmulatedPFKeysAreChecked() {
         for (device, problem) in [("mock:pf=n,rx_pcap=a.pcap", "not rx_pcap/tx_pcap"), ("mock:wire_rx_pcap=a.pcap", "add pf=NAME"),
                                   ("mock:speed=10", "unknown mock parameter 'speed'")] {
