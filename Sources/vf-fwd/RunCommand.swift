@@ -55,7 +55,7 @@ struct RunCommand: ParsableCommand {
 
     func forwardOnDPDK(_ parsed: ForwarderConfig) throws(Failure) -> RunOutcome {
         // Before the EAL takes the VFs: what their PFs will silently drop or hold back.
-        for (port, warning) in parsed.pfSettingsWarnings() {
+        for (port, warning) in parsed.pfSettingsWarnings() where !quiet {
             FileHandle.standardError.write(Data("vf-fwd: warning: port \(port): \(warning)\n".utf8))
         }
         EAL.removeStaleRuntimeDirectories()
@@ -74,7 +74,7 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw .initialisation(error.description)
         }
-        for warning in forwarder.numaWarnings { FileHandle.standardError.write(Data("vf-fwd: warning: \(warning)\n".utf8)) }
+        for warning in forwarder.numaWarnings where !quiet { FileHandle.standardError.write(Data("vf-fwd: warning: \(warning)\n".utf8)) }
         return forward(forwarder, parsed)
     }
 
