@@ -147,6 +147,21 @@ final class InventoryTests: XCTestCase {
         XCTAssertEqual(warnings.first?.warning, "the ports on enp3s0f0's VFs need 70 VLAN filter entries; an 82599 PF has 64 for all its VFs")
     }
 
+    /// DPDK's promiscuous flag on an ixgbe VF says what was asked, not what the PF did: an
+    /// 82599 VF never is, an untrusted one of any ixgbe generation got multicast mode.
+    func testReceptionOfAnIxgbeVFFollowsWhatItsPFDoes() {
+        func reception(_ promiscuous: Bool, _ allMulticast: Bool, ixgbeVF: Bool = true, is82599: Bool = false, trusts: Bool?) -> PortFacts.Reception {
+            EthPort.reception(promiscuous: promiscuous, allMulticast: allMulticast, ixgbeVF: ixgbeVF, is82599: is82599, pfTrusts: trusts)
+        }
+        XCTAssertEqual(reception(true, true, is82599: true, trusts: nil), .ownAndJoinedGroups, "an untrusted 82599 VF")
+        XCTAssertEqual(reception(false, true, is82599: true, trusts: true), .ownAndMulticast, "a trusted 82599 VF")
+        XCTAssertEqual(reception(true, true, trusts: false), .ownAndJoinedGroups, "an untrusted X550 VF")
+        XCTAssertEqual(reception(true, true, trusts: true), .everything, "a trusted X550 VF under a promiscuous PF")
+        XCTAssertEqual(reception(true, true, trusts: nil), .everything, "a DPDK PF does what it says")
+        XCTAssertEqual(reception(true, false, ixgbeVF: false, trusts: nil), .everything, "not a VF")
+        XCTAssertEqual(reception(false, false, ixgbeVF: false, trusts: nil), .ownAndJoinedGroups)
+    }
+
     /// An RTM_NEWLINK reply as a PF's driver fills it (rtnl_fill_vfinfo): per VF, its MAC,
     /// VLAN, anti-spoofing and trust structs among others, nested stats included.
     func testNetlinkReplyParses() {

@@ -43,16 +43,33 @@ extension EthPort {
         _ = rte_eth_allmulticast_enable(id)
     }
 
-    /// What reaches the port. An 82599's PF cannot make a VF unicast promiscuous: Linux's ixgbe
-    /// refuses a trusted VF, and answers an untrusted one with multicast mode and success
-    /// (`ixgbe_update_vf_xcast_mode`), so on an 82599 VF DPDK's promiscuous flag means the PF
-    /// does not trust it, and its all-multicast flag alone that it does.
+    /// What reaches the port, from DPDK's promiscuous and all-multicast flags and, on an ixgbe
+    /// VF, what its PF does with the requests (`Self.reception(...)`).
     public var reception: PortFacts.Reception {
-        let promiscuous = rte_eth_promiscuous_get(id) == 1, allMulticast = rte_eth_allmulticast_get(id) == 1
-        if Intel82599.isVF(pciDevice: pciDeviceID) {
-            return promiscuous || !allMulticast ? .ownAndJoinedGroups : .ownAndMulticast
-        }
+        var info = rte_eth_dev_info()
+        let known = rte_eth_dev_info_get(id, &info) == 0
+        let ixgbeVF = known && Self.pfManagedVFDrivers.contains(String(cString: info.driver_name))
+        let address = known ? Self.deviceName(info) : nil
+        return Self.reception(promiscuous: rte_eth_promiscuous_get(id) == 1, allMulticast: rte_eth_allmulticast_get(id) == 1,
+                              ixgbeVF: ixgbeVF, is82599: Intel82599.isVF(pciDevice: address.flatMap(Self.pciDeviceID)),
+                              pfTrusts: ixgbeVF ? address.flatMap(Self.pfTrusts) : nil)
+    }
+
+    /// Linux's ixgbe answers an untrusted VF's promiscuous request with multicast mode and
+    /// success, and refuses a trusted 82599 VF, which cannot be promiscuous
+    /// (`ixgbe_update_vf_xcast_mode`): on such a VF DPDK's promiscuous flag can mean multicast
+    /// mode, and all-multicast was then not asked (ixgbevf skips it for a promiscuous port).
+    /// `pfTrusts`: the PF's `trust` for the VF, nil when unknown (a DPDK PF has no such
+    /// setting and does what it says).
+    static func reception(promiscuous: Bool, allMulticast: Bool, ixgbeVF: Bool, is82599: Bool, pfTrusts: Bool?) -> PortFacts.Reception {
+        if promiscuous && ixgbeVF && (is82599 || pfTrusts == false) { return .ownAndJoinedGroups }
         return promiscuous ? .everything : allMulticast ? .ownAndMulticast : .ownAndJoinedGroups
+    }
+
+    /// The `trust` a VF's PF holds for it (rtnetlink), while a kernel driver owns the PF.
+    static func pfTrusts(_ address: String) -> Bool? {
+        guard let vf = SRIOVInventory.vfAtPF(address, root: SRIOVInventory.sysfsDevices) else { return nil }
+        return VFAdminSettings.read(interface: vf.pfInterface).first { $0.vf == vf.index }?.trust
     }
 
     /// Why an 82599 VF would receive nothing with this MTU: its PF keeps one frame size for the
