@@ -31,42 +31,36 @@ struct RouteNetlinkMessage {
     }
 }
 
-/// 4-byte alignment of netlink messages and attributes.
-private func aligned(_ n: Int) -> Int { (n + 3) & ~3 }
-
-/// The messages of a netlink reply: each its type and the bytes after its header.
-struct NetlinkMessages: Sequence, IteratorProtocol {
+/// Netlink's length-prefixed records, each padded to 4 bytes (linux/netlink.h NLMSG_ALIGN,
+/// RTA_ALIGN): the messages of a reply (`struct nlmsghdr`: 32-bit length, then 16-bit type) or
+/// the attributes in a message or nested attribute (`struct rtattr`: 16-bit length and type).
+struct NetlinkRecords: Sequence, IteratorProtocol {
+    enum Kind { case messages, attributes }
+    private let kind: Kind
     private var rest: UnsafeRawBufferPointer
 
-    init(_ bytes: UnsafeRawBufferPointer) { rest = bytes }
-
-    mutating func next() -> (type: Int32, payload: UnsafeRawBufferPointer)? {
-        let headerBytes = MemoryLayout<nlmsghdr>.size
-        guard rest.count >= headerBytes else { return nil }
-        let length = Int(rest.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
-        let type = Int32(rest.loadUnaligned(fromByteOffset: 4, as: UInt16.self))
-        guard length >= headerBytes, length <= rest.count else { return nil }
-        let payload = UnsafeRawBufferPointer(rebasing: rest[headerBytes..<length])
-        rest = UnsafeRawBufferPointer(rebasing: rest[Swift.min(aligned(length), rest.count)...])
-        return (type, payload)
+    init(_ kind: Kind, in bytes: UnsafeRawBufferPointer) {
+        self.kind = kind
+        rest = bytes
     }
-}
 
-/// The attributes (`struct rtattr`) in a message or a nested attribute: type and payload.
-struct NetlinkAttributes: Sequence, IteratorProtocol {
-    private var rest: UnsafeRawBufferPointer
-
-    init(_ bytes: UnsafeRawBufferPointer) { rest = bytes }
-
-    mutating func next() -> (type: UInt16, payload: UnsafeRawBufferPointer)? {
-        let headerBytes = MemoryLayout<rtattr>.size
+    /// The next record's type and the bytes after its header.
+    mutating func next() -> (type: Int, payload: UnsafeRawBufferPointer)? {
+        let headerBytes = kind == .messages ? MemoryLayout<nlmsghdr>.size : MemoryLayout<rtattr>.size
         guard rest.count >= headerBytes else { return nil }
-        let length = Int(rest.loadUnaligned(fromByteOffset: 0, as: UInt16.self))
-        // NLA_TYPE_MASK: the top two bits flag nested and byte-order attributes.
-        let type = rest.loadUnaligned(fromByteOffset: 2, as: UInt16.self) & 0x3fff
+        let length: Int, type: Int
+        switch kind {
+        case .messages:
+            length = Int(rest.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+            type = Int(rest.loadUnaligned(fromByteOffset: 4, as: UInt16.self))
+        case .attributes:
+            length = Int(rest.loadUnaligned(fromByteOffset: 0, as: UInt16.self))
+            // NLA_TYPE_MASK: the top two bits flag nested and byte-order attributes.
+            type = Int(rest.loadUnaligned(fromByteOffset: 2, as: UInt16.self) & 0x3fff)
+        }
         guard length >= headerBytes, length <= rest.count else { return nil }
         let payload = UnsafeRawBufferPointer(rebasing: rest[headerBytes..<length])
-        rest = UnsafeRawBufferPointer(rebasing: rest[Swift.min(aligned(length), rest.count)...])
+        rest = UnsafeRawBufferPointer(rebasing: rest[Swift.min((length + 3) & ~3, rest.count)...])
         return (type, payload)
     }
 }

@@ -48,12 +48,12 @@ public struct VFAdminSettings: Equatable, Sendable {
     /// The VF settings in an RTM_NEWLINK reply: its IFLA_VFINFO_LIST, one IFLA_VF_INFO per VF.
     static func parse(_ reply: UnsafeRawBufferPointer) -> [VFAdminSettings] {
         var result: [VFAdminSettings] = []
-        for message in NetlinkMessages(reply) where message.type == RTM_NEWLINK {
+        for message in NetlinkRecords(.messages, in: reply) where message.type == RTM_NEWLINK {
             let headerBytes = MemoryLayout<ifinfomsg>.size
             guard message.payload.count >= headerBytes else { continue }
             let attributes = UnsafeRawBufferPointer(rebasing: message.payload[headerBytes...])
-            for list in NetlinkAttributes(attributes) where list.type == IFLA_VFINFO_LIST {
-                for info in NetlinkAttributes(list.payload) where info.type == IFLA_VF_INFO {
+            for list in NetlinkRecords(.attributes, in: attributes) where list.type == IFLA_VFINFO_LIST {
+                for info in NetlinkRecords(.attributes, in: list.payload) where info.type == IFLA_VF_INFO {
                     if let settings = settings(of: info.payload) { result.append(settings) }
                 }
             }
@@ -66,7 +66,7 @@ public struct VFAdminSettings: Equatable, Sendable {
     /// others, nested ones among them, are skipped.
     static func settings(of info: UnsafeRawBufferPointer) -> VFAdminSettings? {
         var settings: VFAdminSettings?
-        for attribute in NetlinkAttributes(info) {
+        for attribute in NetlinkRecords(.attributes, in: info) {
             let p = attribute.payload
             func word(_ i: Int) -> UInt32? { p.count >= 4 * (i + 1) ? p.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self) : nil }
             // (__u32)-1 says the driver does not support the setting.
