@@ -64,7 +64,7 @@ public struct EthPort: PacketPort {
             throw DPDKError("setting MTU \(c.mtu) on \(name)", code: EINVAL, advice: "its MTU range is \(info.min_mtu)..\(info.max_mtu)")
         }
         let busName = Self.deviceName(info)
-        if let problem = Self.jumboProblem(mtu: c.mtu, pciDevice: busName.flatMap(Self.pciDeviceID),
+        if let problem = Self.jumboProblem(mtu: c.mtu, pciDevice: busName.flatMap { SRIOVInventory.deviceID(of: $0) },
                                            pfMTU: busName.flatMap { SRIOVInventory.pfMTU(ofVF: $0) }) {
             throw DPDKError("setting MTU \(c.mtu) on \(name) (an 82599 VF)", code: EINVAL, advice: problem)
         }

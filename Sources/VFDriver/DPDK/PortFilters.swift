@@ -51,7 +51,7 @@ extension EthPort {
         let ixgbeVF = known && Self.pfManagedVFDrivers.contains(String(cString: info.driver_name))
         let address = known ? Self.deviceName(info) : nil
         return Self.reception(promiscuous: rte_eth_promiscuous_get(id) == 1, allMulticast: rte_eth_allmulticast_get(id) == 1,
-                              ixgbeVF: ixgbeVF, is82599: Intel82599.isVF(pciDevice: address.flatMap(Self.pciDeviceID)),
+                              ixgbeVF: ixgbeVF, is82599: Intel82599.isVF(pciDevice: address.flatMap { SRIOVInventory.deviceID(of: $0) }),
                               pfTrusts: ixgbeVF ? address.flatMap(Self.pfTrusts) : nil)
     }
 
@@ -68,8 +68,7 @@ extension EthPort {
 
     /// The `trust` a VF's PF holds for it (rtnetlink), while a kernel driver owns the PF.
     static func pfTrusts(_ address: String) -> Bool? {
-        guard let vf = SRIOVInventory.vfAtPF(address, root: SRIOVInventory.sysfsDevices) else { return nil }
-        return VFAdminSettings.read(interface: vf.pfInterface).first { $0.vf == vf.index }?.trust
+        SRIOVInventory.vfAtPF(address, root: SRIOVInventory.sysfsDevices)?.settings()?.trust
     }
 
     /// Why an 82599 VF would receive nothing with this MTU: its PF keeps one frame size for the
@@ -82,20 +81,9 @@ extension EthPort {
             + "raise the PF's MTU first (`ip link set PF mtu \(mtu)`), or keep this port's MTU at 1500"
     }
 
-    /// The PCI device ID of a port on the PCI bus, from sysfs; nil for a virtual device.
-    var pciDeviceID: UInt32? {
-        var info = rte_eth_dev_info()
-        guard rte_eth_dev_info_get(id, &info) == 0 else { return nil }
-        return Self.deviceName(info).flatMap(Self.pciDeviceID)
-    }
-
     /// The bus's name of the device: a PCI address ("0000:03:10.0"), or a vdev's name.
     static func deviceName(_ info: rte_eth_dev_info) -> String? {
         info.device.flatMap { rte_dev_name($0) }.map { String(cString: $0) }
-    }
-
-    static func pciDeviceID(_ address: String) -> UInt32? {
-        SRIOVInventory.read(SRIOVInventory.sysfsDevices, address, "device").flatMap(SRIOVInventory.hexID)
     }
 
     /// The MACs the port receives besides `macAddress` (its MAC filter entries).

@@ -14,7 +14,7 @@ extension ForwarderConfig {
             guard case .pci = port.device, let vf = SRIOVInventory.vfAtPF(port.device.ethdevName, root: root) else { continue }
             let command = "ip link set \(vf.pfInterface) vf \(vf.index)"
             func warn(_ text: String) { warnings.append((port.name, text)) }
-            let settings = vfSettings(vf.pfInterface).first { $0.vf == vf.index }
+            let settings = vf.settings(vfSettings)
             let sends = rules.contains { $0.outPort == index }
             let vids = vlanFilter(port: index)
             // Linux turns anti-spoofing off for a VF that adds MAC filters (ixgbe_set_vf_macvlan_msg).
@@ -49,15 +49,20 @@ extension SRIOVInventory {
         var pfInterface: String
         var index: Int
         var deviceID: UInt32?
+
+        /// What the PF holds for this VF (`vfSettings` of the PF's interface; tests pass fakes).
+        func settings(_ vfSettings: (String) -> [VFAdminSettings] = VFAdminSettings.read(interface:)) -> VFAdminSettings? {
+            vfSettings(pfInterface).first { $0.vf == index }
+        }
     }
 
     /// `address` (a VF's PCI address) through its `physfn` link, the PF's `virtfnN` link back to
     /// it, and the PF's network device; nil when it is not a VF or no kernel driver owns its PF.
     static func vfAtPF(_ address: String, root: String) -> VFAtPF? {
         guard let pf = linkTarget("\(root)/\(address)/physfn"),
-              let interface = entries(of: "\(root)/\(pf)/net").sorted().first,
+              let interface = networkInterface(of: pf, root: root),
               let link = entries(of: "\(root)/\(pf)").first(where: { $0.hasPrefix("virtfn") && linkTarget("\(root)/\(pf)/\($0)") == address }),
               let index = Int(link.dropFirst("virtfn".count)) else { return nil }
-        return VFAtPF(address: address, pfInterface: interface, index: index, deviceID: read(root, address, "device").flatMap(hexID))
+        return VFAtPF(address: address, pfInterface: interface, index: index, deviceID: deviceID(of: address, root: root))
     }
 }

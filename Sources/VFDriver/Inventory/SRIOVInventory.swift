@@ -53,7 +53,7 @@ public enum SRIOVInventory {
             entry.totalVFs = total
             entry.enabledVFs = read(root, pf, "sriov_numvfs").flatMap { Int($0) }
             result.append(entry)
-            let settings = entries(of: "\(root)/\(pf)/net").sorted().first.map(vfSettings) ?? []
+            let settings = networkInterface(of: pf, root: root).map(vfSettings) ?? []
             let links = entries(of: "\(root)/\(pf)").compactMap { link in
                 link.hasPrefix("virtfn") ? Int(link.dropFirst("virtfn".count)).map { (index: $0, link: link) } : nil
             }
@@ -77,16 +77,14 @@ public enum SRIOVInventory {
     /// The MTU of a VF's PF while a kernel driver owns the PF (its `physfn` link, then its
     /// network device); nil otherwise.
     public static func pfMTU(ofVF address: String, root: String = sysfsDevices) -> Int? {
-        guard let pf = linkTarget("\(root)/\(address)/physfn"), let netDevice = entries(of: "\(root)/\(pf)/net").sorted().first else {
-            return nil
-        }
+        guard let pf = linkTarget("\(root)/\(address)/physfn"), let netDevice = networkInterface(of: pf, root: root) else { return nil }
         return read(root, pf, "net/\(netDevice)/mtu").flatMap { Int($0) }
     }
 
     static func describe(_ address: String, root: String, names: PCIDeviceNames) -> PCIFunction {
         let vendor = read(root, address, "vendor").flatMap(hexID)
-        let device = read(root, address, "device").flatMap(hexID)
-        let netDevice = entries(of: "\(root)/\(address)/net").sorted().first
+        let device = deviceID(of: address, root: root)
+        let netDevice = networkInterface(of: address, root: root)
         return PCIFunction(
             address: address,
             vendorDevice: [vendor, device].map { $0.map { String(format: "%04x", $0) } ?? "?" }.joined(separator: ":"),
@@ -94,6 +92,16 @@ public enum SRIOVInventory {
             driver: linkTarget("\(root)/\(address)/driver"),
             numaNode: read(root, address, "numa_node").flatMap { Int($0) }.flatMap { $0 >= 0 ? $0 : nil },
             mac: netDevice.flatMap { read(root, address, "net/\($0)/address") })
+    }
+
+    /// The PCI device ID of a function (`0x10ed`: an 82599 VF); nil when sysfs has none.
+    static func deviceID(of address: String, root: String = sysfsDevices) -> UInt32? {
+        read(root, address, "device").flatMap(hexID)
+    }
+
+    /// The network interface of a function a kernel network driver owns; nil otherwise.
+    static func networkInterface(of address: String, root: String) -> String? {
+        entries(of: "\(root)/\(address)/net").sorted().first
     }
 
     static func hexID(_ text: String) -> UInt32? {
