@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import VFDriver
 
 struct CheckCommand: ParsableCommand {
@@ -15,8 +14,6 @@ struct CheckCommand: ParsableCommand {
         // mistakes: missing traffic files, and PF settings that drop what vf-fwd forwards.
         let problems = parsed.ports.flatMap { port in port.device.argumentProblems.map { (port.name, $0) } }
             + parsed.pfSettingsWarnings()
-        for (port, problem) in problems {
-            FileHandle.standardError.write(Data("vf-fwd: warning: port \(port): \(problem)\n".utf8))
-        }
+        for (port, problem) in problems { warn("port \(port): \(problem)") }
     }
 }

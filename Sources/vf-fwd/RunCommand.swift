@@ -55,9 +55,7 @@ struct RunCommand: ParsableCommand {
 
     func forwardOnDPDK(_ parsed: ForwarderConfig) throws(Failure) -> RunOutcome {
         // Before the EAL takes the VFs: what their PFs will silently drop or hold back.
-        for (port, warning) in parsed.pfSettingsWarnings() where !quiet {
-            FileHandle.standardError.write(Data("vf-fwd: warning: port \(port): \(warning)\n".utf8))
-        }
+        for (port, warning) in parsed.pfSettingsWarnings() where !quiet { warn("port \(port): \(warning)") }
         EAL.removeStaleRuntimeDirectories()
         var arguments = DPDKForwarder.ealArguments(for: parsed, override: ealArguments.isEmpty ? nil : ealArguments)
         if quiet { arguments.append("--log-level=3") }
@@ -74,7 +72,7 @@ struct RunCommand: ParsableCommand {
         } catch {
             throw .initialisation(error.description)
         }
-        for warning in forwarder.numaWarnings where !quiet { FileHandle.standardError.write(Data("vf-fwd: warning: \(warning)\n".utf8)) }
+        for warning in forwarder.numaWarnings where !quiet { warn(warning) }
         return forward(forwarder, parsed)
     }
 

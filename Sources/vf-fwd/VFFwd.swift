@@ -37,6 +37,11 @@ struct VFFwd: ParsableCommand {
     }
 }
 
+/// A likely mistake that does not stop vf-fwd, on stderr.
+func warn(_ message: String) {
+    FileHandle.standardError.write(Data("vf-fwd: warning: \(message)\n".utf8))
+}
+
 /// An error that ends vf-fwd with a given exit code and message.
 struct Failure: Error {
     var code: Int32

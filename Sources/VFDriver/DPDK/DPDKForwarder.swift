@@ -76,8 +76,9 @@ public final class DPDKForwarder: Forwarder {
         let name = "vf-fwd-\(Self.instances.wrappingIncrementThenLoad(ordering: .relaxed))"
         var ids: [UInt16] = []
         for port in config.ports { ids.append(try EthPort.find(port.device)) }
+        let portNodes = ids.map(rte_eth_dev_socket_id)
         // A virtual device has no node (SOCKET_ID_ANY): the main lcore's serves it.
-        let nodes = ids.map { id in rte_eth_dev_socket_id(id) >= 0 ? rte_eth_dev_socket_id(id) : Int32(rte_socket_id()) }
+        let nodes = portNodes.map { $0 >= 0 ? $0 : Int32(rte_socket_id()) }
         let poolNodes = nodes.reduce(into: [Int32]()) { if !$0.contains($1) { $0.append($1) } }
         var pools: [PacketPool] = []
         for (i, node) in poolNodes.enumerated() {
@@ -114,7 +115,7 @@ public final class DPDKForwarder: Forwarder {
         }
         self.lanes = lanes
         laneLcores = Array(forwardingLcores.prefix(laneCount))
-        numaWarnings = Self.numaWarnings(portNames: config.ports.map(\.name), portNodes: ids.map(rte_eth_dev_socket_id),
+        numaWarnings = Self.numaWarnings(portNames: config.ports.map(\.name), portNodes: portNodes,
                                          lanes: zip(lanes, laneLcores).map { lane, lcore in
                                              (lcore: lcore, node: Int32(rte_lcore_to_socket_id(lcore)), ports: lane.receivePorts)
                                          })
