@@ -7,7 +7,6 @@ final class EmulatedPF {
     private let arriving: [[UInt8]]
     private var next = 0
     private let output: String?
-    private var sent: [[UInt8]] = []
 
     init(name: String, nic: MockNIC, spec: MockDeviceSpec?) throws {
         self.name = name
@@ -27,12 +26,12 @@ final class EmulatedPF {
             next += 1
             fed += 1
         }
-        sent += nic.drainUplink()
     }
 
-    /// Writes what the PF sent out (call after its VFs stopped, so their last frames are in).
+    /// Writes what the PF sent out (call after its VFs stopped, so their last frames are in):
+    /// the NIC keeps it all until drained.
     func writeWire() throws {
-        sent += nic.drainUplink()
+        let sent = nic.drainUplink()
         if let output { try PcapFile.write(sent, to: output) }
     }
 }
