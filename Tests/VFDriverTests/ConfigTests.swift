@@ -105,6 +105,19 @@ final class ConfigTests: XCTestCase {
         ])
     }
 
+    /// An exact rule without `vlan` in `out` leaves the frame as it came; its mirror matches the
+    /// same stack on the other port.
+    func testExactRuleWithoutOutVLANRewritesNothing() throws {
+        let config = try load(header + """
+            rules:
+              - { in: { port: a, vlan: [3000, 10] }, out: { port: b }, bidirectional: true }
+            """)
+        XCTAssertEqual(config.rules, [
+            Rule(inPort: 0, match: .exact(.double(outer: 3000, inner: 10)), outPort: 1, output: nil),
+            Rule(inPort: 1, match: .exact(.double(outer: 3000, inner: 10)), outPort: 0, output: nil),
+        ])
+    }
+
     func testUnknownKeys() {
         assertError("foo: 1\n" + header, line: 1, contains: "unknown key 'foo'")
         assertError(header.replacingOccurrences(of: "device: net_null1", with: "device: net_null1\n    speed: 10"), line: 6, contains: "unknown key 'speed'")

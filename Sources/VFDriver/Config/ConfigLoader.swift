@@ -154,13 +154,19 @@ private struct ConfigLoader {
             switch outVLAN {
             case .some(.any): throw error(outNode.value, "`vlan: any` is only valid in `in`")
             case .some(.exact(let out)): rule = Rule(inPort: inPort, match: .exact(stack), outPort: outPort, output: out)
-            // No `vlan` in `out`: the frame keeps the stack it matched with.
-            case nil: rule = Rule(inPort: inPort, match: .exact(stack), outPort: outPort, output: stack)
+            // No `vlan` in `out`: the frame leaves as it came, as under `any` (Open vSwitch's
+            // output without a VLAN action): TPIDs and a priority tag included.
+            case nil: rule = Rule(inPort: inPort, match: .exact(stack), outPort: outPort, output: nil)
             }
         }
         guard bidirectional else { return [rule] }
-        let mirror = Rule(inPort: rule.outPort, match: rule.output.map(VLANMatch.exact) ?? .any,
-                          outPort: rule.inPort, output: rule.output == nil ? nil : inVLAN.flatMap { if case .exact(let s) = $0 { s } else { nil } })
+        // The mirror matches what the rule sends and gives back what it matched.
+        let mirror = switch rule.match {
+        case .any: Rule(inPort: rule.outPort, match: .any, outPort: rule.inPort, output: nil)
+        case .exact(let matched):
+            Rule(inPort: rule.outPort, match: .exact(rule.output ?? matched), outPort: rule.inPort,
+                 output: rule.output == nil ? nil : matched)
+        }
         return [rule, mirror]
     }
 

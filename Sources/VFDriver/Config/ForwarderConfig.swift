@@ -63,7 +63,7 @@ public struct Rule: Equatable, Sendable {
     public var inPort: Int
     public var match: VLANMatch
     public var outPort: Int
-    /// nil for an `any` rule: the frame leaves as it came.
+    /// nil when the frame leaves as it came: an `any` rule, or an `out` without `vlan`.
     public var output: VLANStack?
 
     public init(inPort: Int, match: VLANMatch, outPort: Int, output: VLANStack?) {

@@ -2,7 +2,7 @@
 @frozen
 public struct VLANAction: Equatable {
     public var outPort: UInt16
-    /// False for an `any` rule: the frame leaves as it came.
+    /// False when the rule has no output stack: the frame leaves as it came.
     public var rewrites: Bool
     /// Tags written: 0, 1 (TPID 0x8100) or 2 (outer 0x88a8, inner 0x8100).
     public var outCount: UInt8

@@ -25,6 +25,8 @@ enum GoldenCases {
           - { in: { port: c, vlan: untagged }, out: { port: x, vlan: 10 } }
           - { in: { port: c, vlan: any }, out: { port: x } }
           - { in: { port: d, vlan: untagged }, out: { port: y, vlan: untagged } }
+          - { in: { port: d, vlan: 90 }, out: { port: y } }
+          - { in: { port: d, vlan: [91, 92] }, out: { port: y } }
         """
 
     enum Outcome: Equatable {
@@ -90,6 +92,8 @@ enum GoldenCases {
                 add("VID 4095 outer", "a", frame([t(4095)])) { _ in .dropped(.malformed) }
                 add("VID 4095 inner", "a", frame([t(50), inner(4095)])) { _ in .dropped(.malformed) }
                 add("VID 4095 under any", "c", frame([t(4095)])) { _ in .dropped(.malformed) }
+                add("exact rule without out vlan, 1 tag", "d", frame([t(90)])) { f in .sent(outPort: "y", frame: f.bytes) }
+                add("exact rule without out vlan, 2 tags", "d", frame([t(91), inner(92)])) { f in .sent(outPort: "y", frame: f.bytes) }
             }
         }
         add("0->2", "a", frame([]), out([80, 81], "b"))
