@@ -12,13 +12,14 @@ struct RunCommand: ParsableCommand {
     @Option(name: .long, help: "The YAML config file.")
     var config: String
 
-    @Option(name: .long, help: "Stop after this many seconds (default: until SIGINT or SIGTERM).")
+    // `.unconditional`: a negative number is this option's (wrong) value, not an unknown option.
+    @Option(name: .long, parsing: .unconditional, help: "Stop after this many seconds (default: until SIGINT or SIGTERM).")
     var duration: Double?
 
     @Option(name: .customLong("stats-json"), help: "Write the final counters to this file as JSON.")
     var statsJSON: String?
 
-    @Option(name: .customLong("stats-interval"), help: "Print per-port counts and rates every this many seconds.")
+    @Option(name: .customLong("stats-interval"), parsing: .unconditional, help: "Print per-port counts and rates every this many seconds.")
     var statsInterval: Double?
 
     @Flag(name: .long, help: "Print nothing but errors.")

@@ -249,7 +249,11 @@ final class ConfigTests: XCTestCase {
         try header.write(toFile: good, atomically: true, encoding: .utf8)
         XCTAssertEqual(try VFFwdProcess.run(["check", "--config", good]).status, 0)
         XCTAssertEqual(try VFFwdProcess.run(["check", "--config", dir + "/missing.yaml"]).status, 2)
-        XCTAssertEqual(try VFFwdProcess.run(["run", "--config", good, "--duration", "-1"]).status, 2)
+        for option in ["--duration", "--stats-interval"] {
+            let negative = try VFFwdProcess.run(["run", "--config", good, option, "-1"])
+            XCTAssertEqual(negative.status, 2)
+            XCTAssertTrue(negative.stderr.contains("\(option) must be a positive number of seconds"), negative.stderr)
+        }
         XCTAssertEqual(try VFFwdProcess.run(["frobnicate"]).status, 2)
         XCTAssertEqual(try VFFwdProcess.run([]).status, 2, "no subcommand")
         XCTAssertEqual(try VFFwdProcess.run(["--help"]).status, 0)
