@@ -20,7 +20,7 @@ public struct DPDKError: Error, CustomStringConvertible {
 
     public var description: String {
         let reason = String(cString: rte_strerror(code))
-        return "\(operation) failed: \(reason)" + (advice.map { ". \($0)" } ?? "")
+        return "\(operation) failed: \(reason)" + (advice.map { "; \($0)" } ?? "")
     }
 }
 
