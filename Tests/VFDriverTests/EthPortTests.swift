@@ -1,6 +1,6 @@
 import Atomics
 import CDPDK
-import VFDriver
+@testable import VFDriver
 import XCTest
 
 /// The library on real DPDK ports in this process: `net_ring` vdevs whose TX loops back into
@@ -139,6 +139,19 @@ final class EthPortTests: XCTestCase {
         XCTAssertTrue(Intel82599.isVF(pciDevice: 0x10ed))
         XCTAssertTrue(Intel82599.isVF(pciDevice: 0x152e))
         for other: UInt32? in [0x1515, 0x1565, 0x15a8, 0x10fb, nil] { XCTAssertFalse(Intel82599.isVF(pciDevice: other)) }
+    }
+
+    /// Ring sizes outside the device's limits are refused, saying which (as the mock refuses
+    /// them), not silently changed: ixgbe's rings take 32..4096 descriptors in multiples of 8.
+    func testDescriptorCountsOutsideTheDeviceLimitsAreRefused() {
+        let ixgbe = rte_eth_desc_lim(nb_max: 4096, nb_min: 32, nb_align: 8, nb_seg_max: 40, nb_mtu_seg_max: 40)
+        XCTAssertEqual(EthPort.descriptorProblem(8192, limits: ixgbe), "32..4096 descriptors in multiples of 8, got 8192")
+        XCTAssertEqual(EthPort.descriptorProblem(16, limits: ixgbe), "32..4096 descriptors in multiples of 8, got 16")
+        XCTAssertNil(EthPort.descriptorProblem(4096, limits: ixgbe))
+        XCTAssertNil(EthPort.descriptorProblem(32, limits: ixgbe))
+        var info = rte_eth_dev_info()
+        XCTAssertEqual(rte_eth_dev_info_get(Self.ports[0].id, &info), 0)
+        XCTAssertNil(EthPort.descriptorProblem(32768, limits: info.rx_desc_lim), "net_ring sets no limits")
     }
 
     func testPortFacts() {

@@ -60,6 +60,14 @@ public struct EthPort: PacketPort {
             throw DPDKError("configuring \(name) (an 82599 VF)", code: EINVAL,
                             advice: "its RX queue count must be a power of two (1, 2, 4 or 8), got \(c.rxQueues)")
         }
+        // The device's ring limits (ixgbe: 32..4096, multiples of 8): a count outside them is an
+        // error, as in the mock, rather than one rte_eth_dev_adjust_nb_rx_tx_desc silently changes.
+        for (count, limits, ring) in [(c.rxDescriptors, info.rx_desc_lim, "RX"), (c.txDescriptors, info.tx_desc_lim, "TX")] {
+            if let problem = Self.descriptorProblem(count, limits: limits) {
+                throw DPDKError("setting up the \(ring) queues of \(name) (\(String(cString: info.driver_name)))", code: EINVAL,
+                                advice: "its \(ring) rings take \(problem)")
+            }
+        }
         guard c.mtu >= info.min_mtu, c.mtu <= info.max_mtu else {
             throw DPDKError("setting MTU \(c.mtu) on \(name)", code: EINVAL, advice: "its MTU range is \(info.min_mtu)..\(info.max_mtu)")
         }
@@ -86,9 +94,7 @@ public struct EthPort: PacketPort {
         if info.max_mac_addrs > 1 {
             try Self.addMACAddresses(id, c.macAddresses, name: name, answersForPF: Self.pfManagedVFDrivers.contains(driver))
         }
-        var rxDescriptors = UInt16(c.rxDescriptors)
-        var txDescriptors = UInt16(c.txDescriptors)
-        try check(rte_eth_dev_adjust_nb_rx_tx_desc(id, &rxDescriptors, &txDescriptors), "sizing descriptor rings of \(name)")
+        let rxDescriptors = UInt16(c.rxDescriptors), txDescriptors = UInt16(c.txDescriptors)
         let socket = UInt32(bitPattern: rte_eth_dev_socket_id(id))
         for q in 0..<UInt16(c.rxQueues) {
             try check(vf_eth_rx_queue_setup(id, q, rxDescriptors, socket, rxOffloads, pool.pointer), "setting up RX queue \(q) of \(name)")
@@ -101,6 +107,14 @@ public struct EthPort: PacketPort {
         self.stripsTags = rxOffloads != 0
         self.filtersVLANs = filtersVLANs
         minimumReceiveBurst = Self.vectorReceiveDrivers.contains(driver) ? 32 : 1
+    }
+
+    /// What a ring of `count` descriptors breaks of the device's `limits` ("32..4096 descriptors in
+    /// multiples of 8, got 8192"), or nil when it fits.
+    static func descriptorProblem(_ count: Int, limits: rte_eth_desc_lim) -> String? {
+        let align = max(Int(limits.nb_align), 1)
+        guard count < limits.nb_min || count > limits.nb_max || count % align != 0 else { return nil }
+        return "\(limits.nb_min)..\(limits.nb_max) descriptors" + (align > 1 ? " in multiples of \(align)" : "") + ", got \(count)"
     }
 
     public func start() throws(DPDKError) { try check(rte_eth_dev_start(id), "starting port \(id)") }
