@@ -22,6 +22,8 @@ enum VLANFuzz {
           - { in: { port: a, vlan: [50, 51] }, out: { port: b, vlan: untagged } }
           - { in: { port: a, vlan: [60, 61] }, out: { port: b, vlan: 62 } }
           - { in: { port: a, vlan: [70, 71] }, out: { port: b, vlan: [72, 73] } }
+          - { in: { port: a, vlan: 90 }, out: { port: b } }
+          - { in: { port: a, vlan: [91, 92] }, out: { port: b } }
           - { in: { port: a, vlan: any }, out: { port: b } }
           - { in: { port: b, vlan: any }, out: { port: a } }
         """, file: "fuzz.yaml")
