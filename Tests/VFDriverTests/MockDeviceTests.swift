@@ -66,6 +66,24 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(a.counters.opackets, 2)
     }
 
+    /// The VEB selects a VF by its MAC and VLAN filters: a frame selected stays inside even when
+    /// that VF cannot take it; one whose VLAN the VF does not have leaves by the uplink.
+    func testVEBKeepsAFrameItsVFSelectsButCannotTake() throws {
+        let nic = MockNIC(vfCount: 2)
+        let a = try started(nic, 0), b = try started(nic, 1) { $0.rxDescriptors = 32 }
+        let fill = (0..<32).map { frame(to: 1, from: 0, seed: $0) }
+        XCTAssertEqual(send(a, fill + [frame(to: 1, from: 0, seed: 99)]), 33)
+        XCTAssertEqual(b.counters.imissed, 1)
+        XCTAssertEqual(nic.drainUplink(), [], "a full ring loses the frame; it does not leak to the wire")
+        receiveAll(b).forEach { $0.free() }
+        XCTAssertEqual(send(a, [frame(to: 1, from: 0, tags: [tag(7)])]), 1)
+        XCTAssertEqual(nic.drainUplink(), [frame(to: 1, from: 0, tags: [tag(7)])], "VLAN 7 selects no VF")
+        try b.stop()
+        XCTAssertEqual(send(a, [frame(to: 1, from: 0)]), 1)
+        XCTAssertEqual(nic.drainUplink(), [], "a stopped VF's MAC still selects it")
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
     func testBroadcastFloodsOtherVFsAndTheUplink() throws {
         let nic = MockNIC(vfCount: 3)
         let vfs = try (0..<3).map { try started(nic, $0) }
@@ -154,6 +172,16 @@ final class MockDeviceTests: XCTestCase {
         nic.injectFromUplink(frame(to: 0))
         XCTAssertEqual(vf.counters.ierrors, 3)
         receiveAll(vf).forEach { $0.free() }
+    }
+
+    /// A bad frame counts at the VF it was for, once, not at every VF of the PF.
+    func testBadFramesCountAtTheVFTheyWereFor() throws {
+        let nic = MockNIC(vfCount: 2)
+        let vfs = try [started(nic, 0) { $0.mtu = 1500 }, started(nic, 1) { $0.mtu = 1500 }]
+        nic.injectFromUplink(Array(frame(to: 0).prefix(59)))
+        nic.injectFromUplink(Array(frame(to: 0).prefix(5)))
+        nic.injectFromUplink(Array(([UInt8](repeating: 0xff, count: 6) + frame(to: 1).dropFirst(6)).prefix(40)))
+        XCTAssertEqual(vfs.map(\.counters.ierrors), [2, 1])
     }
 
     func testVLANFilterAndSharedPFTable() throws {

@@ -37,7 +37,7 @@ public final class MockNIC {
     /// A frame arrives on the uplink's wire.
     public func injectFromUplink(_ frame: [UInt8]) {
         frame.withUnsafeBytes { bytes in
-            for vf in vfs { vf.arrive(bytes, filtered: true) }
+            for vf in vfs { vf.arrive(bytes) }
         }
     }
 
@@ -94,12 +94,14 @@ public final class MockNIC {
         }
         let destination = Array(bytes[0..<6])
         let flood = destination[0] & 1 == 1
-        var delivered = false
+        // A unicast frame a VF's filters select stays inside, even if that VF then loses it
+        // (ring full, not started); one no VF selects leaves by the uplink.
+        var selected = false
         bytes.withUnsafeBytes { raw in
             for vf in vfs where vf !== sender && (flood || vf.hasUnicast(destination)) {
-                delivered = vf.arrive(raw, filtered: true) || delivered
+                if vf.arrive(raw) != .notForThisVF { selected = true }
             }
         }
-        if flood || !delivered { uplink.append(bytes) }
+        if flood || !selected { uplink.append(bytes) }
     }
 }

@@ -1,47 +1,56 @@
 /// The mock VF's data path: what the hardware does with a frame arriving from the PF, and what
 /// the driver's burst receive and transmit do with the descriptor rings.
 extension MockVF {
-    /// A frame reaches the VF's MAC. `filtered` applies what the 82599 applies to traffic from
-    /// the PF (size, CRC, MAC and VLAN filters); traffic from an `rx_pcap` file skips them, as a
-    /// trusted, promiscuous VF would see it. Returns whether it reached an RX descriptor.
+    /// What became of a frame offered to the VF by its PF.
+    enum Arrival {
+        /// Its MAC and VLAN filters did not select this VF.
+        case notForThisVF
+        /// Selected, then lost: VF not receiving, a bad frame (`ierrors`), no descriptor
+        /// (`imissed`) or no buffer (`rx_nombuf`).
+        case dropped
+        case received
+    }
+
+    /// A frame from the PF (its uplink or its VEB) reaches the VF's pool through the filters the
+    /// 82599 applies: MAC, size and CRC, port VLAN or VLAN filter.
     @discardableResult
-    func arrive(_ bytes: UnsafeRawBufferPointer, filtered: Bool) -> Bool {
-        guard state == .started, linkUp, receiveEnabled else { return false }
+    func arrive(_ bytes: UnsafeRawBufferPointer) -> Arrival {
+        // The MAC drops bad frames before the pools see them; the mock counts each at the VF
+        // it was for, not at every VF of the PF (a frame too short to name one: nowhere).
+        guard bytes.count >= 6, acceptsDestination(bytes) else { return .notForThisVF }
+        guard state == .started, linkUp, receiveEnabled else { return .dropped }
+        if corruptNextFrames > 0 {
+            corruptNextFrames -= 1
+            totals.ierrors += 1  // CRC error: the MAC drops it (CRCERRS)
+            return .dropped
+        }
+        // 60 bytes without CRC is the Ethernet minimum (RUC); the top is MTU plus overhead (ROC).
+        guard bytes.count >= 60, bytes.count <= configuration.mtu + Self.frameOverhead else {
+            totals.ierrors += 1
+            return .dropped
+        }
+        let tagged = bytes[12] == 0x81 && bytes[13] == 0x00
+        let vid = tagged ? (UInt16(bytes[14]) << 8 | UInt16(bytes[15])) & 0x0fff : 0
         var portTag: UInt16?
-        if filtered {
-            if corruptNextFrames > 0 {
-                corruptNextFrames -= 1
-                totals.ierrors += 1  // CRC error: the MAC drops it (CRCERRS)
-                return false
-            }
-            // 60 bytes without CRC is the Ethernet minimum (RUC); the top is MTU plus overhead (ROC).
-            guard bytes.count >= 60, bytes.count <= configuration.mtu + Self.frameOverhead else {
-                totals.ierrors += 1
-                return false
-            }
-            guard acceptsDestination(bytes) else { return false }
-            let tagged = bytes.count >= 18 && bytes[12] == 0x81 && bytes[13] == 0x00
-            let vid = tagged ? (UInt16(bytes[14]) << 8 | UInt16(bytes[15])) & 0x0fff : 0
-            if let port = portVLAN {
-                // The PF strips the port VLAN; other frames never reach this VF.
-                guard tagged, vid == port else { return false }
-                portTag = port
-            } else if tagged && vid != 0 && !vlanFilterInPF.contains(vid) && !promiscuous {
-                return false
-            }
+        if let port = portVLAN {
+            // The PF strips the port VLAN; other frames never reach this VF.
+            guard tagged, vid == port else { return .notForThisVF }
+            portTag = port
+        } else if tagged && vid != 0 && !vlanFilterInPF.contains(vid) && !promiscuous {
+            return .notForThisVF
         }
         let queue = rxRings.count == 1 ? 0 : rss.queue(of: bytes, queues: rxRings.count)
         let ring = rxRings[queue]
         guard !ring.isFull else {
             totals.imissed += 1
-            return false
+            return .dropped
         }
         guard let buffer = pool.allocate() else {
             totals.rxNoMbuf += 1
-            return false
+            return .dropped
         }
-        // The MTU check above keeps a filtered frame within one buffer; one from a test may
-        // need more, and the pool may have none left.
+        // The MTU check above keeps the frame within one buffer, but the pool may have no
+        // second one for a frame longer than a buffer's data room.
         let stored: Bool
         if portTag != nil {
             // Remove the PF's tag: the VF sees the frame as sent inside the port VLAN.
@@ -53,12 +62,12 @@ extension MockVF {
         guard stored else {
             buffer.free()
             totals.rxNoMbuf += 1
-            return false
+            return .dropped
         }
         hardware.received(bytes.count)
         if configuration.vlanStrip { MockVF.strip(buffer) }
         _ = ring.enqueue(buffer.raw)
-        return true
+        return .received
     }
 
     /// RXDCTL.VME: the outer 0x8100 tag moves into the descriptor (mbuf vlan_tci).
