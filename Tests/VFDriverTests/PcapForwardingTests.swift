@@ -340,6 +340,29 @@ final class PcapForwardingTests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("hugepages.sh"), result.stderr)
     }
 
+    /// A second process on a file prefix a running one holds: exit 3, naming the prefix (the EAL
+    /// sets no rte_errno for this).
+    func testFilePrefixInUseExitsThreeNamingIt() throws {
+        let dir = try temporaryDirectory()
+        try "ports: [{ name: a, device: net_null0 }, { name: b, device: net_null1 }]\n"
+            .write(toFile: "\(dir)/null.yaml", atomically: true, encoding: .utf8)
+        let prefix = "vf-test-shared-\(getpid())"
+        let eal = ["--", "-l", "0", "--no-huge", "-m", "128", "--no-pci", "--log-level=3", "--file-prefix", prefix]
+        let first = Process()
+        first.executableURL = VFFwdProcess.productsDirectory.appendingPathComponent("vf-fwd")
+        first.arguments = ["run", "--config", "\(dir)/null.yaml", "--duration", "3", "--quiet"] + eal
+        try first.run()
+        defer { first.waitUntilExit(); try? FileManager.default.removeItem(atPath: "/var/run/dpdk/\(prefix)") }
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: "/var/run/dpdk/\(prefix)/config") { usleep(20_000) }
+        usleep(200_000)
+        let second = try VFFwdProcess.run(["run", "--config", "\(dir)/null.yaml", "--duration", "1", "--quiet"] + eal)
+        XCTAssertEqual(second.status, 3, second.stderr)
+        XCTAssertTrue(second.stderr.contains("another DPDK process runs with --file-prefix \(prefix)"), second.stderr)
+        XCTAssertFalse(second.stderr.contains("Success"), second.stderr)
+        first.waitUntilExit()
+        XCTAssertEqual(first.terminationStatus, 0, "the first run is undisturbed")
+    }
+
     /// More buffers than the EAL has memory for: exit 3, the reason and what to do.
     func testPoolTooLargeForTheMemoryExitsThreeWithAdvice() throws {
         let dir = try temporaryDirectory()

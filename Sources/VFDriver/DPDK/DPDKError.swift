@@ -19,8 +19,9 @@ public struct DPDKError: Error, CustomStringConvertible {
     }
 
     public var description: String {
-        let reason = String(cString: rte_strerror(code))
-        return "\(operation) failed: \(reason)" + (advice.map { "; \($0)" } ?? "")
+        // Some failures set no errno (rte_eal_init's "Cannot init config"): no "Success" then.
+        let reason = code == 0 ? "" : ": " + String(cString: rte_strerror(code))
+        return "\(operation) failed\(reason)" + (advice.map { "; \($0)" } ?? "")
     }
 }
 

@@ -15,9 +15,12 @@ public enum EAL {
         let rc = pointers.withUnsafeMutableBufferPointer { rte_eal_init(Int32(argv.count), $0.baseAddress) }
         if rc < 0 {
             let code = vf_errno()
+            // The EAL's lock on its config file: held, another primary process uses this prefix.
+            let runtimeDirectory = String(cString: rte_eal_get_runtime_dir())
+            let prefixInUse = isLocked(runtimeDirectory + "/config") ? (runtimeDirectory as NSString).lastPathComponent : nil
             removeOwnRuntimeDirectory()
             throw DPDKError("EAL initialisation (\(arguments.joined(separator: " ")))", code: code,
-                            advice: advice(errno: code, arguments: arguments))
+                            advice: advice(errno: code, arguments: arguments, prefixInUse: prefixInUse))
         }
         isInitialized = true
     }
@@ -80,12 +83,20 @@ public enum EAL {
 
     /// What to do, by the rte_errno `rte_eal_init` set (lib/eal/linux/eal.c): EINVAL for its
     /// arguments, ENOTSUP when a device cannot be probed, EAGAIN for VFIO, EALREADY for a second
-    /// call; the rest (EACCES: no hugepage information, ENOMEM, ENODEV) are about memory.
-    static func advice(errno code: Int32, arguments: [String]) -> String {
+    /// call; the rest (EACCES: no hugepage information, ENOMEM, ENODEV) are about memory. It
+    /// sets none when the config file's lock is taken (`prefixInUse`, "Cannot init config").
+    static func advice(errno code: Int32, arguments: [String], prefixInUse: String? = nil) -> String {
         var hints: [String] = []
         if getuid() != 0 { hints.append("DPDK needs root (or CAP_SYS_ADMIN, CAP_IPC_LOCK and access to /dev/vfio): run as root") }
+        if let prefixInUse {
+            hints.append("another DPDK process runs with --file-prefix \(prefixInUse): give this run its own "
+                         + "(without --file-prefix, vf-fwd picks one per process)")
+            return hints.joined(separator: "; ")
+        }
         let pciDevices = arguments.contains { $0.hasPrefix("0000:") || $0 == "-a" }
         switch code {
+        case 0:
+            hints.append("the EAL's message above says why")
         case EINVAL:
             hints.append("an EAL argument was refused (the EAL's message above says which; `-l` must name cores this machine has)")
         case EALREADY, EEXIST:
