@@ -45,6 +45,9 @@ struct RunCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Line by line even into a pipe (`| tee`, a log collector): the start, interval and link
+        // lines are for whoever watches the run, not for its end.
+        setvbuf(stdout, nil, _IOLBF, 0)
         let parsed = try loadConfig(config)
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }

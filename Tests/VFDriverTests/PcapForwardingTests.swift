@@ -340,6 +340,30 @@ final class PcapForwardingTests: XCTestCase {
         XCTAssertFalse(result.stderr.contains("hugepages.sh"), result.stderr)
     }
 
+    /// Interval lines reach a pipe as they are printed, not when the run ends.
+    func testIntervalLinesReachAPipeWhileRunning() throws {
+        let dir = try temporaryDirectory()
+        try "ports: [{ name: a, device: net_null0 }, { name: b, device: net_null1 }]\n"
+            .write(toFile: "\(dir)/null.yaml", atomically: true, encoding: .utf8)
+        let process = Process()
+        process.executableURL = VFFwdProcess.productsDirectory.appendingPathComponent("vf-fwd")
+        process.arguments = ["run", "--config", "\(dir)/null.yaml", "--duration", "4", "--stats-interval", "0.2"] + Self.eal
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        defer { process.waitUntilExit() }
+        var seen = ""
+        while !seen.contains("[0.") {
+            let chunk = pipe.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            seen += String(decoding: chunk, as: UTF8.self)
+        }
+        XCTAssertTrue(seen.contains("[0."), seen)
+        XCTAssertTrue(process.isRunning, "an interval line arrived only at exit")
+        process.interrupt()
+    }
+
     /// A second process on a file prefix a running one holds: exit 3, naming the prefix (the EAL
     /// sets no rte_errno for this).
     func testFilePrefixInUseExitsThreeNamingIt() throws {
@@ -395,7 +419,7 @@ final class PcapForwardingTests: XCTestCase {
         let killed = "\(root)/vf-fwd-\(try endedProcessID())", failedEarly = "\(root)/vf-fwd-\(try endedProcessID())"
         let running = "\(root)/vf-fwd-1", other = "\(root)/someone-else-1"
         for directory in [killed, failedEarly, running, other] { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) }
-        fm.createFile(atPath: "\(killed)/config", contents: Data(count: 64))
+        XCTAssertTrue(fm.createFile(atPath: "\(killed)/config", contents: Data(count: 64)))
         XCTAssertEqual(Set(EAL.removeStaleRuntimeDirectories(root: root)), [killed, failedEarly])
         XCTAssertTrue(fm.fileExists(atPath: running), "process 1 runs, and its directory has no config to say otherwise")
         XCTAssertTrue(fm.fileExists(atPath: other))
