@@ -78,10 +78,28 @@ final class MockDeviceTests: XCTestCase {
         receiveAll(b).forEach { $0.free() }
         XCTAssertEqual(send(a, [frame(to: 1, from: 0, tags: [tag(7)])]), 1)
         XCTAssertEqual(nic.drainUplink(), [frame(to: 1, from: 0, tags: [tag(7)])], "VLAN 7 selects no VF")
-        try b.stop()
+        b.stop()
         XCTAssertEqual(send(a, [frame(to: 1, from: 0)]), 1)
         XCTAssertEqual(nic.drainUplink(), [], "a stopped VF's MAC still selects it")
+        a.stop()
         XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
+    /// Sent buffers stay on their TX descriptors until the driver reclaims them, 32 at a time
+    /// once fewer than 32 descriptors are free (ixgbe's defaults), or the port stops.
+    func testSentBuffersReturnLazilyAsIxgbeReclaimsThem() throws {
+        let nic = MockNIC(vfCount: 1)
+        let vf = try started(nic, 0) { $0.txDescriptors = 64 }
+        for i in 0..<33 { XCTAssertEqual(send(vf, [frame(to: 7, from: 0, seed: i)]), 1) }
+        XCTAssertEqual(nic.pool.inUseCount, 33, "sent, not yet reclaimed")
+        XCTAssertEqual(send(vf, [frame(to: 7, from: 0, seed: 33)]), 1)
+        XCTAssertEqual(nic.pool.inUseCount, 2, "31 descriptors free: one batch of 32 reclaimed first")
+        XCTAssertEqual(nic.drainUplink().count, 34, "every frame went out at once")
+        vf.txStalled = true
+        XCTAssertEqual(send(vf, (0..<70).map { frame(to: 7, from: 0, seed: $0) }), 62, "64 descriptors, 2 still holding sent buffers")
+        vf.stop()
+        XCTAssertEqual(nic.pool.inUseCount, 0, "stopping frees every descriptor's buffer")
+        XCTAssertEqual(nic.drainUplink().count, 0, "the stalled frames never left")
     }
 
     func testBroadcastFloodsOtherVFsAndTheUplink() throws {
@@ -93,6 +111,7 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(receiveAll(vfs[0]).count, 0, "no hairpin to the sender")
         for vf in vfs[1...] { receiveAll(vf).forEach { XCTAssertEqual($0.frame, broadcast); $0.free() } }
         XCTAssertEqual(nic.drainUplink(), [broadcast])
+        vfs[0].stop()
         XCTAssertEqual(nic.pool.inUseCount, 0)
     }
 
@@ -105,6 +124,7 @@ final class MockDeviceTests: XCTestCase {
         a.spoofCheck = false
         XCTAssertEqual(send(a, [frame(to: 1, from: 5)]), 1)
         receiveAll(b).forEach { $0.free() }
+        a.stop()
         XCTAssertEqual(nic.pool.inUseCount, 0)
     }
 
@@ -242,6 +262,7 @@ final class MockDeviceTests: XCTestCase {
         try a.reset()
         XCTAssertEqual(a.addedMACs, [], "a reset forgets the entries")
         try b.addMACAddress([0x02, 0, 0, 0, 2, 0])  // the one a gave back
+        b.stop()
         XCTAssertEqual(nic.pool.inUseCount, 0)
     }
 
@@ -336,6 +357,7 @@ final class MockDeviceTests: XCTestCase {
         var buffer = got[0]
         XCTAssertEqual(a.port.transmit(queue: 0, from: &buffer, count: 1), 1)
         XCTAssertEqual(nic.drainUplink(), [frame(to: 0, tags: [tag(9, pcp: 3)])])
+        a.stop()
         XCTAssertEqual(nic.pool.inUseCount, 0)
     }
 
@@ -467,6 +489,7 @@ final class MockDeviceTests: XCTestCase {
         for port in 0..<2 { lane.counters.read(port: port, into: &counters[port]) }
         XCTAssertEqual(counters.map(\.rxPackets), [0, 1])
         counters.assertAccountingIdentity()
+        vfs.forEach { $0.stop() }
         XCTAssertEqual(nic.pool.inUseCount, 0)
     }
 

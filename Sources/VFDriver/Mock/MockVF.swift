@@ -95,13 +95,25 @@ public final class MockVF {
 
     typealias DescriptorRing = Ring<UnsafeMutableRawPointer>
     /// Descriptor rings, one per queue: each holds buffers; capacity is the descriptor count.
+    /// A TX queue's descriptors hold frames waiting for the wire (`txRings`) and frames sent
+    /// whose buffers the driver has not reclaimed (`txDoneRings`): ixgbe frees sent buffers only
+    /// `txReclaimBatch` at a time, once fewer than `txFreeThreshold` descriptors are free
+    /// (`tx_xmit_pkts`, `ixgbe_tx_free_bufs`), so a busy queue keeps most of its ring's buffers
+    /// out of the pool until the port stops.
     var rxRings: [DescriptorRing] = [] { didSet { rxRefs = Self.references(rxRings, replacing: rxRefs) } }
     var txRings: [DescriptorRing] = [] { didSet { txRefs = Self.references(txRings, replacing: txRefs) } }
+    var txDoneRings: [DescriptorRing] = [] { didSet { txDoneRefs = Self.references(txDoneRings, replacing: txDoneRefs) } }
     /// The same rings as unowned references, so the data path reaches them without retaining.
     var rxRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
     var txRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
-    /// Where the "hardware" holds a burst of TX buffers it is sending.
-    let txScratch = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 64)
+    var txDoneRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
+    /// ixgbe's TX defaults (DEFAULT_TX_FREE_THRESH, DEFAULT_TX_RS_THRESH).
+    static let txFreeThreshold = 32
+    static let txReclaimBatch = 32
+    /// Buffers the "hardware" moves at once, and where: `txBurst` slots per TX queue, so
+    /// queues used from different threads do not share them.
+    static let txBurst = 64
+    let txScratch = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 8 * txBurst)
     /// Hardware registers: 32-bit packet counters and 36-bit byte counters, wrapping.
     var hardware = HardwareCounters()
     /// What the driver last read of them, and the running totals (ixgbevf_update_stats).
@@ -121,6 +133,7 @@ public final class MockVF {
         txScratch.deallocate()
         rxRefs.deallocate()
         txRefs.deallocate()
+        txDoneRefs.deallocate()
     }
 
     static func references(_ rings: [DescriptorRing], replacing old: UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>)
@@ -171,6 +184,7 @@ public final class MockVF {
         configuration = c
         rxRings = (0..<c.rxQueues).map { _ in Ring(capacity: c.rxDescriptors) }
         txRings = (0..<c.txQueues).map { _ in Ring(capacity: c.txDescriptors) }
+        txDoneRings = (0..<c.txQueues).map { _ in Ring(capacity: c.txDescriptors) }
         // As EthPort on an 82599 VF: the port's VIDs and MACs are added; others stay.
         for vid in c.vlanFilter { try setVLANFilter(vid, on: true) }
         for address in c.macAddresses { try addMACAddress(address) }
@@ -186,11 +200,14 @@ public final class MockVF {
         state = .started
     }
 
-    /// Stops the port; frames still in TX descriptors go out first (as a stopping NIC drains).
-    /// The VLAN filter entries go back to the PF (ixgbevf_dev_stop), the driver keeps its list.
+    /// Stops the port; frames still in TX descriptors go out first (as a stopping NIC drains),
+    /// unless the wire takes none (stalled, link down). Then every buffer on a descriptor goes
+    /// back to the pool, frames received but not polled included (ixgbevf_dev_stop:
+    /// ixgbe_dev_clear_queues). The VLAN filter entries go back to the PF, the driver keeps its list.
     public func stop() {
-        if state == .started { processTransmit() }
+        if state == .started { txRefs.indices.forEach { processTransmit(queue: $0) } }
         if state != .resetPending { state = .stopped }
+        emptyRings()
         releaseVLANFilterInPF()
     }
 
@@ -220,13 +237,19 @@ public final class MockVF {
         state = .stopped
     }
 
-    /// Every buffer in a descriptor ring back to the pool, as queue release does.
-    func releaseRings() {
-        for ring in rxRings + txRings {
+    /// Every buffer in a descriptor ring back to the pool (a sent one has only its first segment
+    /// left), as queue release does.
+    func emptyRings() {
+        for ring in rxRings + txRings + txDoneRings {
             while let raw = ring.dequeue() { MockBuffer(raw: raw).free() }
         }
+    }
+
+    func releaseRings() {
+        emptyRings()
         rxRings = []
         txRings = []
+        txDoneRings = []
     }
 
     /// Fault injection: the link goes down or up, with its event.

@@ -104,41 +104,55 @@ extension MockVF {
     @usableFromInline
     func transmit(queue: Int, from buffers: UnsafeMutablePointer<MockBuffer>, count: Int) -> Int {
         guard state == .started else { return 0 }
+        let room = freeTXDescriptors(queue)
         let taken = buffers.withMemoryRebound(to: UnsafeMutableRawPointer.self, capacity: count) { raw in
-            txRefs[queue]._withUnsafeGuaranteedRef { $0.enqueueBurst(raw, count: count) }
+            txRefs[queue]._withUnsafeGuaranteedRef { $0.enqueueBurst(raw, count: min(count, room)) }
         }
-        processTransmit()
+        processTransmit(queue: queue)
         return taken
     }
 
-    /// The hardware sends what is in the TX rings, unless stalled or the link is down, and
-    /// returns the buffers to the pool in bulk.
-    func processTransmit() {
+    /// TX descriptors of `queue` free for new frames, after giving the pool one batch of sent
+    /// buffers when fewer than `txFreeThreshold` are free, as ixgbe's `tx_xmit_pkts` does.
+    func freeTXDescriptors(_ queue: Int) -> Int {
+        let waiting = txRefs[queue]._withUnsafeGuaranteedRef { $0.count }
+        let done = txDoneRefs[queue]
+        let free = configuration.txDescriptors - waiting - done._withUnsafeGuaranteedRef { $0.count }
+        guard free < Self.txFreeThreshold else { return free }
+        let scratch = txScratch + queue * Self.txBurst
+        let reclaimed = done._withUnsafeGuaranteedRef { $0.dequeueBulk(into: scratch, count: Self.txReclaimBatch) }
+        pool.releaseBulk(scratch, count: reclaimed)
+        return free + reclaimed
+    }
+
+    /// The hardware sends what waits in TX `queue`, unless stalled or the link is down; the
+    /// buffers stay on their descriptors until the driver reclaims them (`txDoneRings`).
+    func processTransmit(queue: Int) {
         guard !txStalled, linkUp, state == .started else { return }
         let insert = configuration.vlanInsert
-        for ref in txRefs {
-            let ring = ref._withUnsafeGuaranteedRef { $0 }
-            while true {
-                let n = ring.dequeueBurst(into: txScratch, count: 64)
-                if n == 0 { break }
-                if nic == nil && sink == nil && !insert {
-                    // Nowhere to deliver: count the burst once, as the wire would.
-                    var octets = 0
-                    for i in 0..<n {
-                        let buffer = MockBuffer(raw: txScratch[i])
-                        octets += buffer.length
-                        buffer.freeTrailingSegments()
-                    }
-                    hardware.sent(octets, packets: n)
-                } else {
-                    for i in 0..<n {
-                        let buffer = MockBuffer(raw: txScratch[i])
-                        send(buffer)
-                        buffer.freeTrailingSegments()
-                    }
+        let waiting = txRefs[queue], done = txDoneRefs[queue]
+        let scratch = txScratch + queue * Self.txBurst
+        while true {
+            let n = waiting._withUnsafeGuaranteedRef { $0.dequeueBurst(into: scratch, count: Self.txBurst) }
+            if n == 0 { break }
+            if nic == nil && sink == nil && !insert {
+                // Nowhere to deliver: count the burst once, as the wire would.
+                var octets = 0
+                for i in 0..<n {
+                    let buffer = MockBuffer(raw: scratch[i])
+                    octets += buffer.length
+                    buffer.freeTrailingSegments()
                 }
-                pool.releaseBulk(txScratch, count: n)
+                hardware.sent(octets, packets: n)
+            } else {
+                for i in 0..<n {
+                    let buffer = MockBuffer(raw: scratch[i])
+                    send(buffer)
+                    buffer.freeTrailingSegments()
+                }
             }
+            // Always room: both rings share the queue's descriptors, which transmit never overfills.
+            _ = done._withUnsafeGuaranteedRef { $0.enqueueBulk(scratch, count: n) }
         }
     }
 
