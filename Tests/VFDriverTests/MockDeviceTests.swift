@@ -85,6 +85,26 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(nic.pool.inUseCount, 0)
     }
 
+    /// ixgbevf's vector RX: at most 32 frames a call, in fours, none when asked for fewer than 4;
+    /// its scalar path takes any count. vf-fwd's lanes ask a vector port for 32 at least.
+    func testVectorReceiveTakesFoursUpTo32() throws {
+        let nic = MockNIC(vfCount: 1)
+        let vf = try started(nic, 0)
+        for i in 0..<45 { nic.injectFromUplink(frame(to: 0, seed: i)) }
+        let buffers = UnsafeMutablePointer<MockBuffer>.allocate(capacity: 64)
+        defer { buffers.deallocate() }
+        func take(_ capacity: Int) -> Int {
+            let n = vf.port.receive(queue: 0, into: buffers, capacity: capacity)
+            for i in 0..<n { buffers[i].free() }
+            return n
+        }
+        XCTAssertEqual([3, 6, 64].map(take), [0, 4, 32])
+        XCTAssertEqual(vf.port.minimumReceiveBurst, 32)
+        vf.vectorReceive = false
+        XCTAssertEqual([1, 64].map(take), [1, 8])
+        XCTAssertEqual(vf.port.minimumReceiveBurst, 1)
+    }
+
     /// Sent buffers stay on their TX descriptors until the driver reclaims them, 32 at a time
     /// once fewer than 32 descriptors are free (ixgbe's defaults), or the port stops.
     func testSentBuffersReturnLazilyAsIxgbeReclaimsThem() throws {

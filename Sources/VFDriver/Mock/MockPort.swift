@@ -18,4 +18,5 @@ public struct MockPort: PacketPort {
     }
 
     public var insertsTags: Bool { vf._withUnsafeGuaranteedRef { $0.configuration.vlanInsert } }
+    public var minimumReceiveBurst: Int { vf._withUnsafeGuaranteedRef { $0.vectorReceive ? 32 : 1 } }
 }

@@ -81,6 +81,10 @@ public final class MockVF {
     /// Events not yet taken by `takeEvents()`, oldest first.
     private var events: [MockEvent] = []
 
+    /// Receive as ixgbevf's vector RX path, which it picks on x86 with default settings
+    /// (`ixgbe_set_rx_function`): at most 32 frames per call, a multiple of 4, none when asked
+    /// for fewer than 4. False: as its scalar path, any count.
+    public var vectorReceive = true
     /// TX frames stay in the ring: the wire (or the PF) takes nothing.
     public var txStalled = false
     /// The next this many frames arriving from the PF have a bad CRC and are dropped.

@@ -95,11 +95,17 @@ extension MockVF {
     @usableFromInline
     func receive(queue: Int, into buffers: UnsafeMutablePointer<MockBuffer>, capacity: Int) -> Int {
         guard state == .started else { return 0 }
-        if let source { source.refill(self, queue: queue, upTo: capacity) }
-        return buffers.withMemoryRebound(to: UnsafeMutableRawPointer.self, capacity: capacity) { raw in
-            rxRefs[queue]._withUnsafeGuaranteedRef { $0.dequeueBurst(into: raw, count: capacity) }
+        let wanted = vectorReceive ? Self.vectorReceiveCount(capacity) : capacity
+        guard wanted > 0 else { return 0 }
+        if let source { source.refill(self, queue: queue, upTo: wanted) }
+        return buffers.withMemoryRebound(to: UnsafeMutableRawPointer.self, capacity: wanted) { raw in
+            rxRefs[queue]._withUnsafeGuaranteedRef { $0.dequeueBurst(into: raw, count: wanted) }
         }
     }
+
+    /// What ixgbe's vector RX takes of a request for `capacity` frames: at most 32 (its rearm
+    /// threshold), in groups of 4 descriptors, so none below 4 (`_recv_raw_pkts_vec`).
+    static func vectorReceiveCount(_ capacity: Int) -> Int { min(capacity, 32) & ~3 }
 
     @usableFromInline
     func transmit(queue: Int, from buffers: UnsafeMutablePointer<MockBuffer>, count: Int) -> Int {
