@@ -119,11 +119,12 @@ extension MockVF {
     }
 
     /// TX descriptors of `queue` free for new frames, after giving the pool one batch of sent
-    /// buffers when fewer than `txFreeThreshold` are free, as ixgbe's `tx_xmit_pkts` does.
+    /// buffers when fewer than `txFreeThreshold` are free, as ixgbe's `tx_xmit_pkts` does. One
+    /// descriptor is never used (`ixgbe_reset_tx_queue`: nb_tx_free = nb_tx_desc - 1).
     func freeTXDescriptors(_ queue: Int) -> Int {
         let waiting = txRefs[queue]._withUnsafeGuaranteedRef { $0.count }
         let done = txDoneRefs[queue]
-        let free = configuration.txDescriptors - waiting - done._withUnsafeGuaranteedRef { $0.count }
+        let free = configuration.txDescriptors - 1 - waiting - done._withUnsafeGuaranteedRef { $0.count }
         guard free < Self.txFreeThreshold else { return free }
         let scratch = txScratch + queue * Self.txBurst
         let reclaimed = done._withUnsafeGuaranteedRef { $0.dequeueBulk(into: scratch, count: Self.txReclaimBatch) }
