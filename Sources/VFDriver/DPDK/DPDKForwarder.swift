@@ -280,6 +280,7 @@ public final class DPDKForwarder: Forwarder {
             // A cb_arg of (void *)-1 removes the callback whatever its argument.
             rte_eth_dev_callback_unregister(port.id, RTE_ETH_EVENT_INTR_RESET, Self.onReset, UnsafeMutableRawPointer(bitPattern: -1))
         }
+        waitForTransmitsToSettle()
         var firstError: DPDKError?
         for port in ports {
             do throws(DPDKError) { try port.stop() } catch { firstError = firstError ?? error }
@@ -289,6 +290,23 @@ public final class DPDKForwarder: Forwarder {
             do throws(DPDKError) { try port.close() } catch { firstError = firstError ?? error }
         }
         if let firstError { throw firstError }
+    }
+}
+
+extension DPDKForwarder {
+    /// A NIC sends from its TX descriptors after rte_eth_tx_burst returns, and stopping a port
+    /// drops what it has not sent (ixgbevf_dev_stop disables the queues), frames vf-fwd counted
+    /// as sent: wait until no port's transmit counter has moved for a millisecond, 100 ms at
+    /// most (a port whose link is down sends nothing however long we wait).
+    func waitForTransmitsToSettle() {
+        let deadline = rdtsc() + EAL.tscHz / 10
+        var sent = ports.map(\.deviceStats.opackets)
+        repeat {
+            usleep(1000)
+            let now = ports.map(\.deviceStats.opackets)
+            if now == sent { return }
+            sent = now
+        } while rdtsc() < deadline
     }
 }
 
