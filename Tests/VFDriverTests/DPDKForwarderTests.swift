@@ -18,6 +18,19 @@ final class DPDKForwarderTests: XCTestCase {
         return forwarder
     }
 
+    /// One mbuf holds the largest frame as ixgbevf sizes receive buffers (whole KiB, rounded
+    /// down), so no frame arrives scattered over a chain.
+    func testDataRoomHoldsTheLargestFrameInWholeKiB() {
+        let headroom = Int(VF_PKTMBUF_HEADROOM)
+        XCTAssertEqual(DPDKForwarder.dataRoom(largestMTU: 1500), Int(VF_MBUF_DEFAULT_BUF_SIZE))
+        for mtu in [1500, 1998, 1999, 4000, 9000, 9710] {
+            let room = DPDKForwarder.dataRoom(largestMTU: mtu)
+            let hardwareBuffer = (room - headroom) / 1024 * 1024
+            XCTAssertGreaterThanOrEqual(hardwareBuffer, mtu + 18 + 8, "MTU \(mtu)")
+            XCTAssertLessThan(hardwareBuffer - 1024, max(mtu + 18 + 8, 2048), "MTU \(mtu): no more than needed")
+        }
+    }
+
     /// Frames of several RX queues are spread by RSS (IP, TCP, UDP hashes the device has); one
     /// queue needs none.
     func testSeveralRXQueuesAreSpreadByRSS() throws {

@@ -57,6 +57,16 @@ public final class DPDKForwarder: Forwarder {
         return arguments
     }
 
+    /// The mbuf data room (headroom included) whose one segment holds a frame of `largestMTU`:
+    /// Ethernet header, two tags and CRC around it, rounded up to a KiB, since ixgbe(vf) gives
+    /// the NIC its buffer size in KiB, rounded down (SRRCTL.BSIZEPACKET), and scatters a frame
+    /// over chained mbufs unless that holds MTU + 26 bytes (`ixgbevf_dev_rx_init`). A chain
+    /// would reach TX ports whose vector path sends only its first segment and leaks the rest.
+    public static func dataRoom(largestMTU: Int) -> Int {
+        let frame = largestMTU + 14 + 8 + 4
+        return max(Int(VF_MBUF_DEFAULT_BUF_SIZE), Int(VF_PKTMBUF_HEADROOM) + (frame + 1023) / 1024 * 1024)
+    }
+
     /// Opens every port of `config` on an initialised EAL (not started yet).
     public init(config: ForwarderConfig) throws(DPDKError) {
         self.config = config
@@ -70,8 +80,7 @@ public final class DPDKForwarder: Forwarder {
         // Room for every descriptor ring, a staged burst per lane and port, and per-lcore caches;
         // with a pool per node each gets it all, since its frames may wait in any port's TX ring.
         let buffers = rxDescriptors + txDescriptors + lcores.count * (config.ports.count + 1) * config.burst + lcores.count * 512 + 1024
-        // One segment holds the largest frame: MTU, Ethernet header, two tags, CRC.
-        let dataRoom = max(Int(VF_MBUF_DEFAULT_BUF_SIZE), Int(VF_PKTMBUF_HEADROOM) + largestMTU + 14 + 8 + 4)
+        let dataRoom = Self.dataRoom(largestMTU: largestMTU)
         // A process may run several forwarders, one after another or side by side.
         let name = "vf-fwd-\(Self.instances.wrappingIncrementThenLoad(ordering: .relaxed))"
         var ids: [UInt16] = []

@@ -6,7 +6,7 @@ public struct PacketPool {
     public let pointer: OpaquePointer
     public let size: Int
 
-    /// `count` buffers of `dataRoom` bytes after RTE_PKTMBUF_HEADROOM, on NUMA `socket`.
+    /// `count` buffers of `dataRoom` bytes, RTE_PKTMBUF_HEADROOM included, on NUMA `socket`.
     public init(name: String, count: Int, cacheSize: Int = 256, dataRoom: Int = Int(VF_MBUF_DEFAULT_BUF_SIZE), socket: Int32) throws(DPDKError) {
         let cache = UInt32(min(cacheSize, Int(RTE_MEMPOOL_CACHE_MAX_SIZE), count / 2))
         let operation = "creating mbuf pool '\(name)' of \(count) buffers"
