@@ -142,13 +142,17 @@ final class EthPortTests: XCTestCase {
     }
 
     /// Ring sizes outside the device's limits are refused, saying which (as the mock refuses
-    /// them), not silently changed: ixgbe's rings take 32..4096 descriptors in multiples of 8.
+    /// them), not silently changed: ixgbe's rings take 32..4096 descriptors in multiples of 8,
+    /// its TX rings 64 at least with its default thresholds.
     func testDescriptorCountsOutsideTheDeviceLimitsAreRefused() {
         let ixgbe = rte_eth_desc_lim(nb_max: 4096, nb_min: 32, nb_align: 8, nb_seg_max: 40, nb_mtu_seg_max: 40)
         XCTAssertEqual(EthPort.descriptorProblem(8192, limits: ixgbe), "32..4096 descriptors in multiples of 8, got 8192")
         XCTAssertEqual(EthPort.descriptorProblem(16, limits: ixgbe), "32..4096 descriptors in multiples of 8, got 16")
         XCTAssertNil(EthPort.descriptorProblem(4096, limits: ixgbe))
         XCTAssertNil(EthPort.descriptorProblem(32, limits: ixgbe))
+        XCTAssertEqual(EthPort.descriptorProblem(32, limits: ixgbe, least: 32 + 32), "64..4096 descriptors in multiples of 8, got 32",
+                       "a TX ring needs room for tx_rs_thresh and tx_free_thresh")
+        XCTAssertNil(EthPort.descriptorProblem(64, limits: ixgbe, least: 32 + 32))
         var info = rte_eth_dev_info()
         XCTAssertEqual(rte_eth_dev_info_get(Self.ports[0].id, &info), 0)
         XCTAssertNil(EthPort.descriptorProblem(32768, limits: info.rx_desc_lim), "net_ring sets no limits")

@@ -517,7 +517,7 @@ final class MockDeviceTests: XCTestCase {
     /// and every buffer comes back.
     func testTxStallThroughALane() throws {
         let nic = MockNIC(vfCount: 2)
-        let a = try started(nic, 0), b = try started(nic, 1) { $0.txDescriptors = 32 }
+        let a = try started(nic, 0) { $0.rxDescriptors = 128 }, b = try started(nic, 1)
         b.txStalled = true
         b.spoofCheck = false  // b forwards others' frames: as on a real PF, spoofchk must be off
         let config = try ForwarderConfig.load(yaml: """
@@ -525,20 +525,20 @@ final class MockDeviceTests: XCTestCase {
             rules: [{ in: { port: a, vlan: any }, out: { port: b } }]
             """, file: "t.yaml")
         let lane = ForwardingLane(plan: ForwardingPlan(config: config), ports: [a.port, b.port], rxPairs: [(0, 0)], txQueue: 0, burst: 32)
-        for i in 0..<50 { nic.injectFromUplink(frame(to: 0, seed: i)) }
+        for i in 0..<70 { nic.injectFromUplink(frame(to: 0, seed: i)) }
         while lane.poll() > 0 {}
         var ca = PortCounters(), cb = PortCounters()
         lane.counters.read(port: 0, into: &ca)
         lane.counters.read(port: 1, into: &cb)
-        XCTAssertEqual(ca.rxPackets, 50)
-        XCTAssertEqual(cb.txPackets, 31, "32 descriptors, 31 usable")
-        XCTAssertEqual(ca[.txFull], 19)
+        XCTAssertEqual(ca.rxPackets, 70)
+        XCTAssertEqual(cb.txPackets, 63, "64 descriptors, 63 usable")
+        XCTAssertEqual(ca[.txFull], 7)
         XCTAssertEqual(ca.rxPackets, cb.txPackets + ca.dropped)
         b.txStalled = false
         b.stop()
         // The frames are for a's MAC: the VEB takes them back to a.
         let back = receiveAll(a)
-        XCTAssertEqual(back.count, 31)
+        XCTAssertEqual(back.count, 63)
         back.forEach { $0.free() }
         XCTAssertEqual(nic.pool.inUseCount, 0)
     }

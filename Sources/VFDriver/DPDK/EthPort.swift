@@ -62,8 +62,12 @@ public struct EthPort: PacketPort {
         }
         // The device's ring limits (ixgbe: 32..4096, multiples of 8): a count outside them is an
         // error, as in the mock, rather than one rte_eth_dev_adjust_nb_rx_tx_desc silently changes.
-        for (count, limits, ring) in [(c.rxDescriptors, info.rx_desc_lim, "RX"), (c.txDescriptors, info.tx_desc_lim, "TX")] {
-            if let problem = Self.descriptorProblem(count, limits: limits) {
+        // A TX ring also needs room for both default thresholds (ixgbe: 32 + 32), else its queue
+        // setup fails with a bare EINVAL (ixgbe_dev_tx_queue_setup).
+        let txThresholds = Int(info.default_txconf.tx_rs_thresh) + Int(info.default_txconf.tx_free_thresh)
+        for (count, limits, least, ring) in [(c.rxDescriptors, info.rx_desc_lim, 0, "RX"),
+                                             (c.txDescriptors, info.tx_desc_lim, txThresholds, "TX")] {
+            if let problem = Self.descriptorProblem(count, limits: limits, least: least) {
                 throw DPDKError("setting up the \(ring) queues of \(name) (\(String(cString: info.driver_name)))", code: EINVAL,
                                 advice: "its \(ring) rings take \(problem)")
             }
@@ -109,12 +113,13 @@ public struct EthPort: PacketPort {
         minimumReceiveBurst = Self.vectorReceiveDrivers.contains(driver) ? 32 : 1
     }
 
-    /// What a ring of `count` descriptors breaks of the device's `limits` ("32..4096 descriptors in
-    /// multiples of 8, got 8192"), or nil when it fits.
-    static func descriptorProblem(_ count: Int, limits: rte_eth_desc_lim) -> String? {
+    /// What a ring of `count` descriptors breaks of the device's `limits`, and of a lower bound
+    /// `least` of its own ("64..4096 descriptors in multiples of 8, got 32"), or nil when it fits.
+    static func descriptorProblem(_ count: Int, limits: rte_eth_desc_lim, least: Int = 0) -> String? {
         let align = max(Int(limits.nb_align), 1)
-        guard count < limits.nb_min || count > limits.nb_max || count % align != 0 else { return nil }
-        return "\(limits.nb_min)..\(limits.nb_max) descriptors" + (align > 1 ? " in multiples of \(align)" : "") + ", got \(count)"
+        let fewest = max(Int(limits.nb_min), least)
+        guard count < fewest || count > limits.nb_max || count % align != 0 else { return nil }
+        return "\(fewest)..\(limits.nb_max) descriptors" + (align > 1 ? " in multiples of \(align)" : "") + ", got \(count)"
     }
 
     public func start() throws(DPDKError) { try check(rte_eth_dev_start(id), "starting port \(id)") }

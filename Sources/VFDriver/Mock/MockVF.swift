@@ -180,6 +180,11 @@ public final class MockVF {
         for d in [c.rxDescriptors, c.txDescriptors] where !(32...Self.maxDescriptors).contains(d) || d % 8 != 0 {
             throw .unsupported("descriptor rings hold 32...4096 entries in multiples of 8, got \(d)")
         }
+        // ixgbe_dev_tx_queue_setup: tx_rs_thresh + tx_free_thresh must not exceed the ring.
+        guard c.txDescriptors >= Self.txReclaimBatch + Self.txFreeThreshold else {
+            throw .unsupported("TX rings hold at least \(Self.txReclaimBatch + Self.txFreeThreshold) entries "
+                               + "(ixgbe's tx_rs_thresh + tx_free_thresh), got \(c.txDescriptors)")
+        }
         guard (68...Self.maxMTU).contains(c.mtu) else { throw .unsupported("MTU must be 68...\(Self.maxMTU), got \(c.mtu)") }
         guard Self.frameOverhead + c.mtu + MockPool.headroom <= pool.bufferBytes - MockBuffer.headerBytes else {
             throw .unsupported("pool buffers cannot hold MTU \(c.mtu) frames")
