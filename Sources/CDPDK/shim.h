@@ -102,6 +102,10 @@ static inline int vf_eth_rx_queue_setup(uint16_t port, uint16_t queue, uint16_t 
     if (rc != 0) return rc;
     struct rte_eth_rxconf rxconf = info.default_rxconf;
     rxconf.offloads = offloads;
+    /* A full ring drops its own frames rather than hold up the port's packet buffer, and with
+       it every other VF's traffic (ixgbevf: SRRCTL.DROP_EN). A Linux PF forces this for its VFs
+       (QDE in ixgbe_vf_reset_msg); another PF may not. */
+    rxconf.rx_drop_en = 1;
     return rte_eth_rx_queue_setup(port, queue, desc, socket, &rxconf, mp);
 }
 static inline int vf_eth_tx_queue_setup(uint16_t port, uint16_t queue, uint16_t desc,
