@@ -17,9 +17,11 @@ extension ForwarderConfig {
             let settings = vf.settings(vfSettings)
             let sends = rules.contains { $0.outPort == index }
             let vids = vlanFilter(port: index)
-            // Linux turns anti-spoofing off for a VF that adds MAC filters (ixgbe_set_vf_macvlan_msg).
+            // spoofchk is MAC and VLAN anti-spoofing at once (ixgbe_ndo_set_vf_spoofchk); Linux
+            // turns both off for a VF that adds MAC filters (ixgbe_set_vf_macvlan_msg).
             if sends, settings?.spoofCheck == true, port.macAddresses.isEmpty {
-                warn("its PF checks source MACs (spoofchk on) and drops what the port forwards from other hosts: `\(command) spoofchk off`")
+                warn("its PF checks source MACs (spoofchk on) and drops what the port forwards from other hosts, and tagged "
+                     + "frames of VLANs outside its VLAN filter: `\(command) spoofchk off`")
             }
             if let vlan = settings?.portVLAN, !vids.isEmpty {
                 warn("its PF set port VLAN \(vlan): the VF sees only that VLAN's frames, untagged, and may not join the VLANs "
