@@ -70,7 +70,7 @@ final class MockDeviceTests: XCTestCase {
     /// that VF cannot take it; one whose VLAN the VF does not have leaves by the uplink.
     func testVEBKeepsAFrameItsVFSelectsButCannotTake() throws {
         let nic = MockNIC(vfCount: 2)
-        let a = try started(nic, 0), b = try started(nic, 1) { $0.rxDescriptors = 32 }
+        let a = try started(nic, 0) { $0.vlanFilter = [7] }, b = try started(nic, 1) { $0.rxDescriptors = 32 }
         let fill = (0..<32).map { frame(to: 1, from: 0, seed: $0) }
         XCTAssertEqual(send(a, fill + [frame(to: 1, from: 0, seed: 99)]), 33)
         XCTAssertEqual(b.counters.imissed, 1)
@@ -135,12 +135,20 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(nic.pool.inUseCount, 0)
     }
 
-    func testAntiSpoofDropsForeignSourceMAC() throws {
+    /// spoofchk is MAC and VLAN anti-spoofing: a foreign source MAC, or a tag of a VLAN outside
+    /// the VF's filter, is dropped.
+    func testAntiSpoofDropsForeignSourceMACAndVLAN() throws {
         let nic = MockNIC(vfCount: 2)
-        let a = try started(nic, 0), b = try started(nic, 1)
+        let a = try started(nic, 0) { $0.vlanFilter = [5] }, b = try started(nic, 1) { $0.vlanFilter = [5, 6] }
         XCTAssertEqual(send(a, [frame(to: 1, from: 5)]), 1)
         XCTAssertEqual(receiveAll(b).count, 0)
         XCTAssertEqual(a.counters.spoofed, 1)
+        XCTAssertEqual(send(a, [frame(to: 1, from: 0, tags: [tag(6)]), frame(to: 1, from: 0, tags: [tag(5)]), frame(to: 1, from: 0, tags: [tag(0)])]), 3)
+        let got = receiveAll(b)
+        XCTAssertEqual(got.map(\.frame), [frame(to: 1, from: 0, tags: [tag(5)]), frame(to: 1, from: 0, tags: [tag(0)])],
+                       "VLAN 6 is not in a's filter; a priority tag (VID 0) is every VF's")
+        got.forEach { $0.free() }
+        XCTAssertEqual(a.counters.spoofed, 2)
         a.spoofCheck = false
         XCTAssertEqual(send(a, [frame(to: 1, from: 5)]), 1)
         receiveAll(b).forEach { $0.free() }

@@ -80,6 +80,16 @@ extension MockVF {
         buffer.markStripped(tci: tci)
     }
 
+    /// What the PF's anti-spoofing drops (spoofchk: MAC and VLAN at once, as
+    /// ixgbe_ndo_set_vf_spoofchk sets both): a source MAC not the VF's, or an 802.1Q tag of a
+    /// VLAN the VF has no filter entry for (VID 0 is every VF's, ixgbe_set_vf_vlan for tagless access).
+    func isSpoofed(_ frame: UnsafeRawBufferPointer) -> Bool {
+        guard frame.count >= 12, frame[6..<12].elementsEqual(mac) else { return true }
+        guard frame.count >= 16, frame[12] == 0x81, frame[13] == 0x00 else { return false }
+        let vid = (UInt16(frame[14]) << 8 | UInt16(frame[15])) & 0x0fff
+        return vid != 0 && !vlanFilterInPF.contains(vid)
+    }
+
     /// `address` is the VF's MAC or one of its MAC filter entries.
     func hasUnicast(_ address: [UInt8]) -> Bool { address == mac || addedMACs.contains(address) }
 
@@ -174,7 +184,7 @@ extension MockVF {
         }
         if let nic {
             buffer.withFrame { frame in
-                if spoofCheck && !frame[6..<12].elementsEqual(mac) {
+                if spoofCheck && isSpoofed(frame) {
                     totals.spoofed += 1
                     return
                 }
