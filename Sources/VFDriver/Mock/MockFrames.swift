@@ -69,14 +69,14 @@ final class MockFrameSource {
             index += 1
         }
         next = index
-        vf.hardware.received(octets, packets: packets)
+        vf.hardware.pointee.received(octets, packets: packets)
     }
 
     /// One queue: frames go in bulk, straight from the pool to the ring.
     func refillOnlyQueue(_ vf: MockVF, upTo wanted: Int) {
-        let ring = vf.rxRefs[0]._withUnsafeGuaranteedRef { $0 }
+        // Unretained: the VF owns both for longer than this call, which runs per poll.
+        let ringRef = vf.rxRefs[0], poolRef = Unmanaged.passUnretained(vf.pool)
         let strip = vf.configuration.vlanStrip
-        let pool = vf.pool
         // Locals in the loop: class properties would pay an exclusivity check per frame.
         var index = next, packets = 0, octets = 0
         while true {
@@ -85,9 +85,10 @@ final class MockFrameSource {
                 index = 0
             }
             // Nested two-argument min: the variadic one would allocate its arguments' array.
-            let missing = min(min(wanted - ring.count, ring.freeCount), min(64, infinite ? 64 : frameCount - index))
+            let (count, freeCount) = ringRef._withUnsafeGuaranteedRef { ($0.count, $0.freeCount) }
+            let missing = min(min(wanted - count, freeCount), min(64, infinite ? 64 : frameCount - index))
             if missing <= 0 { break }
-            var n = pool.allocateBulk(into: scratch, count: missing)
+            var n = poolRef._withUnsafeGuaranteedRef { $0.allocateBulk(into: scratch, count: missing) }
             if n == 0 { break }
             var poolRanDry = false
             for i in 0..<n {
@@ -97,7 +98,7 @@ final class MockFrameSource {
                 // A frame longer than a buffer takes more from the pool; when none is left, it
                 // waits for the next poll with the buffers not yet filled.
                 guard buffer.setFrame(frame) else {
-                    pool.releaseBulk(scratch + i, count: n - i)
+                    poolRef._withUnsafeGuaranteedRef { $0.releaseBulk(scratch + i, count: n - i) }
                     n = i
                     poolRanDry = true
                     break
@@ -107,11 +108,11 @@ final class MockFrameSource {
                 index += 1
             }
             packets += n
-            ring.enqueueBulk(scratch, count: n)
+            ringRef._withUnsafeGuaranteedRef { $0.enqueueBulk(scratch, count: n) }
             if poolRanDry { break }
         }
         next = index
-        vf.hardware.received(octets, packets: packets)
+        vf.hardware.pointee.received(octets, packets: packets)
     }
 }
 

@@ -95,6 +95,8 @@ public final class MockVF {
     var rss: MockRSS { nic?.rss ?? Self.standaloneRSS }
     static let standaloneRSS = MockRSS()
     let source: MockFrameSource?
+    /// The same, unretained, for the receive path, which reaches it on every poll.
+    let sourceRef: Unmanaged<MockFrameSource>?
     let sink: MockFrameSink?
 
     typealias DescriptorRing = Ring<UnsafeMutableRawPointer>
@@ -118,8 +120,14 @@ public final class MockVF {
     /// queues used from different threads do not share them.
     static let txBurst = 64
     let txScratch = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 8 * txBurst)
-    /// Hardware registers: 32-bit packet counters and 36-bit byte counters, wrapping.
-    var hardware = HardwareCounters()
+    /// Hardware registers: 32-bit packet counters and 36-bit byte counters, wrapping. In raw
+    /// memory: the data path updates them per burst, and a stored `var` of a class pays a
+    /// dynamic exclusivity check on every update.
+    let hardware: UnsafeMutablePointer<HardwareCounters> = {
+        let registers = UnsafeMutablePointer<HardwareCounters>.allocate(capacity: 1)
+        registers.initialize(to: HardwareCounters())
+        return registers
+    }()
     /// What the driver last read of them, and the running totals (ixgbevf_update_stats).
     var readback = HardwareCounters()
     var totals = Counters()
@@ -129,12 +137,14 @@ public final class MockVF {
         self.mac = mac
         self.pool = pool
         self.source = source
+        sourceRef = source.map { Unmanaged.passUnretained($0) }
         self.sink = sink
     }
 
     deinit {
         releaseRings()
         txScratch.deallocate()
+        hardware.deallocate()
         rxRefs.deallocate()
         txRefs.deallocate()
         txDoneRefs.deallocate()
@@ -242,7 +252,7 @@ public final class MockVF {
         releaseAddedMACs()
         guard pfReady else { throw .busy("the PF does not answer (ixgbevf init: -EIO); try the reset again later") }
         totals = Counters()
-        readback = hardware
+        readback = hardware.pointee
         state = .stopped
     }
 
@@ -290,7 +300,7 @@ public final class MockVF {
 
     /// As rte_eth_stats_get on ixgbevf: hardware deltas since the last read, wrap included.
     public var counters: Counters {
-        let now = hardware
+        let now = hardware.pointee
         totals.ipackets &+= UInt64(now.rxPackets &- readback.rxPackets)
         totals.opackets &+= UInt64(now.txPackets &- readback.txPackets)
         totals.ibytes &+= (now.rxBytes &- readback.rxBytes) & HardwareCounters.byteMask
@@ -302,8 +312,8 @@ public final class MockVF {
     /// Sets the hardware registers, as a long-running VF would have them (tests of wrap).
     public func presetHardwareCounters(packets: UInt32, bytes: UInt64) {
         _ = counters
-        hardware = HardwareCounters(rxPackets: packets, rxBytes: bytes, txPackets: packets, txBytes: bytes)
-        readback = hardware
+        hardware.pointee = HardwareCounters(rxPackets: packets, rxBytes: bytes, txPackets: packets, txBytes: bytes)
+        readback = hardware.pointee
     }
 
     public var deviceCounters: DeviceCounters {

@@ -64,7 +64,7 @@ extension MockVF {
             totals.rxNoMbuf += 1
             return .dropped
         }
-        hardware.received(bytes.count)
+        hardware.pointee.received(bytes.count)
         if configuration.vlanStrip { MockVF.strip(buffer) }
         _ = ring.enqueue(buffer.raw)
         return .received
@@ -107,7 +107,7 @@ extension MockVF {
         guard state == .started else { return 0 }
         let wanted = vectorReceive ? Self.vectorReceiveCount(capacity) : capacity
         guard wanted > 0 else { return 0 }
-        if let source { source.refill(self, queue: queue, upTo: wanted) }
+        sourceRef?._withUnsafeGuaranteedRef { $0.refill(self, queue: queue, upTo: wanted) }
         return buffers.withMemoryRebound(to: UnsafeMutableRawPointer.self, capacity: wanted) { raw in
             rxRefs[queue]._withUnsafeGuaranteedRef { $0.dequeueBurst(into: raw, count: wanted) }
         }
@@ -160,7 +160,7 @@ extension MockVF {
                     octets += buffer.length
                     buffer.freeTrailingSegments()
                 }
-                hardware.sent(octets, packets: n)
+                hardware.pointee.sent(octets, packets: n)
             } else {
                 for i in 0..<n {
                     let buffer = MockBuffer(raw: scratch[i])
@@ -188,11 +188,11 @@ extension MockVF {
                     totals.spoofed += 1
                     return
                 }
-                hardware.sent(frame.count)
+                hardware.pointee.sent(frame.count)
                 nic.switchFrame(frame, from: self)
             }
         } else {
-            hardware.sent(buffer.length)
+            hardware.pointee.sent(buffer.length)
             sink?.write(buffer)
         }
     }
