@@ -131,6 +131,21 @@ final class InventoryTests: XCTestCase {
         }.count == 1, "only the MTU is left")
     }
 
+    /// Rings an 82599 VF refuses (`run` would exit 3 on them) are found by `check` from sysfs.
+    func testRingsAn82599VFRefusesAreWarnedAbout() throws {
+        let config = try ForwarderConfig.load(yaml: """
+            ports:
+              - { name: tenant, device: "0000:03:10.0", rx-descriptors: 8192 }
+              - { name: uplink, device: "0000:03:10.2", tx-descriptors: 32 }
+            """, file: "t.yaml")
+        let fine = { (_: String) in [VFAdminSettings(vf: 0, spoofCheck: false, trust: true), VFAdminSettings(vf: 1, spoofCheck: false, trust: true)] }
+        let text = config.pfSettingsWarnings(root: root, vfSettings: fine).map { "\($0.port): \($0.warning)" }
+        XCTAssertEqual(text, ["tenant: an 82599 VF takes 32..4096 RX and 64..4096 TX descriptors per ring, in multiples of 8; got 8192 RX, 1024 TX",
+                              "uplink: an 82599 VF takes 32..4096 RX and 64..4096 TX descriptors per ring, in multiples of 8; got 1024 RX, 32 TX"])
+        XCTAssertNil(Intel82599.ringProblem(rx: 4096, tx: 64))
+        XCTAssertNotNil(Intel82599.ringProblem(rx: 36, tx: 64), "not a multiple of 8")
+    }
+
     /// The 64 VLAN filter entries are the PF's: VIDs of ports on different VFs of it add up.
     func testVLANFilterEntriesAddUpOverAPFsVFs() throws {
         let rules = (1...70).map { vid in "  - { in: { port: \(vid <= 40 ? "tenant" : "uplink"), vlan: \(vid) }, out: { port: tenant, vlan: 4000 } }" }

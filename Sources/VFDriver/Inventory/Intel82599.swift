@@ -7,6 +7,24 @@ public enum Intel82599 {
     /// per VF, the rest shared by VFs' MAC filters (Linux `ixgbe_alloc_vf_macvlans`).
     public static let receiveAddressEntries = 128
 
+    /// Descriptors per ring (`IXGBE_MIN_RING_DESC`..`IXGBE_MAX_RING_DESC`, `IXGBE_RXD_ALIGN`), and
+    /// the fewest a TX ring takes with DPDK's default tx_rs_thresh and tx_free_thresh, 32 each
+    /// (`ixgbe_dev_tx_queue_setup`).
+    public static let ringDescriptors = 32...4096
+    public static let descriptorAlignment = 8
+    public static let fewestTXDescriptors = 64
+
+    /// Why an 82599 VF refuses rings of `rx` and `tx` descriptors, or nil.
+    public static func ringProblem(rx: Int, tx: Int) -> String? {
+        let aligned = { (count: Int) in count % descriptorAlignment == 0 }
+        guard ringDescriptors.contains(rx), aligned(rx), tx >= fewestTXDescriptors, ringDescriptors.contains(tx), aligned(tx) else {
+            return "an 82599 VF takes \(ringDescriptors.lowerBound)..\(ringDescriptors.upperBound) RX and "
+                + "\(fewestTXDescriptors)..\(ringDescriptors.upperBound) TX descriptors per ring, in multiples of "
+                + "\(descriptorAlignment); got \(rx) RX, \(tx) TX"
+        }
+        return nil
+    }
+
     /// The VF device IDs, bare metal and Hyper-V (Linux `ixgbe_type.h`: IXGBE_DEV_ID_82599_VF,
     /// IXGBE_DEV_ID_82599_VF_HV). X540 and X550 VFs differ in what their PF allows them.
     public static func isVF(pciDevice: UInt32?) -> Bool { pciDevice == 0x10ed || pciDevice == 0x152e }

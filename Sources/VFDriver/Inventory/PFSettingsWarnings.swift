@@ -1,6 +1,7 @@
 /// Settings of a VF's PF that make the PF drop or hold back what vf-fwd forwards, found before
 /// the first frame: the PF does it silently (its own counters only), so `check` and `run` say
-/// so, with the command that changes it.
+/// so, with the command that changes it. Also what an 82599 VF itself refuses (rings, a jumbo
+/// MTU under its PF's), so `check` reports what `run` would stop on.
 extension ForwarderConfig {
     /// One line per problem, for every port on a VF whose PF's kernel driver is known (sysfs
     /// `root`, and `vfSettings` of the PF's interface; tests pass fakes).
@@ -32,6 +33,9 @@ extension ForwarderConfig {
                      + "its PF set: `\(command) trust on`")
             }
             vidsAtPF[vf.pfInterface, default: (port.name, [])].vids.formUnion(vids)
+            if Intel82599.isVF(pciDevice: vf.deviceID), let problem = Intel82599.ringProblem(rx: port.rxDescriptors, tx: port.txDescriptors) {
+                warn(problem)
+            }
             if let problem = EthPort.jumboProblem(mtu: port.mtu, pciDevice: vf.deviceID, pfMTU: SRIOVInventory.pfMTU(ofVF: vf.address, root: root)) {
                 warn("MTU \(port.mtu): " + problem)
             }

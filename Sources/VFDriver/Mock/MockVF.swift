@@ -10,7 +10,7 @@ import PacketRing
 public final class MockVF {
     /// 82599 VF limits as ixgbevf reports them (ixgbevf_dev_info_get, IXGBE_MAX_VF_MC_ENTRIES).
     public static let maxMTU = 9710
-    public static let maxDescriptors = 4096
+    public static let maxDescriptors = Intel82599.ringDescriptors.upperBound
     public static let maxMulticastAddresses = 30
     /// What a frame may have around its MTU: Ethernet header and two tags (vf-fwd's MTU
     /// excludes tags, spec section 4); no CRC here.
@@ -187,14 +187,7 @@ public final class MockVF {
             throw .unsupported("RX queues must be a power of two up to \(maxQueues), got \(c.rxQueues)")
         }
         guard (1...maxQueues).contains(c.txQueues) else { throw .unsupported("TX queues must be 1...\(maxQueues), got \(c.txQueues)") }
-        for d in [c.rxDescriptors, c.txDescriptors] where !(32...Self.maxDescriptors).contains(d) || d % 8 != 0 {
-            throw .unsupported("descriptor rings hold 32...4096 entries in multiples of 8, got \(d)")
-        }
-        // ixgbe_dev_tx_queue_setup: tx_rs_thresh + tx_free_thresh must not exceed the ring.
-        guard c.txDescriptors >= Self.txReclaimBatch + Self.txFreeThreshold else {
-            throw .unsupported("TX rings hold at least \(Self.txReclaimBatch + Self.txFreeThreshold) entries "
-                               + "(ixgbe's tx_rs_thresh + tx_free_thresh), got \(c.txDescriptors)")
-        }
+        if let problem = Intel82599.ringProblem(rx: c.rxDescriptors, tx: c.txDescriptors) { throw .unsupported(problem) }
         guard (68...Self.maxMTU).contains(c.mtu) else { throw .unsupported("MTU must be 68...\(Self.maxMTU), got \(c.mtu)") }
         guard Self.frameOverhead + c.mtu + MockPool.headroom <= pool.bufferBytes - MockBuffer.headerBytes else {
             throw .unsupported("pool buffers cannot hold MTU \(c.mtu) frames")
