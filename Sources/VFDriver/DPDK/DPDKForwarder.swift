@@ -308,14 +308,14 @@ extension DPDKForwarder {
     /// as sent: wait until no port's transmit counter has moved for a millisecond, 100 ms at
     /// most (a port whose link is down sends nothing however long we wait).
     func waitForTransmitsToSettle() {
-        let deadline = rdtsc() + EAL.tscHz / 10
+        let deadline = monotonicNanoseconds() + 100_000_000
         var sent = ports.map(\.deviceStats.opackets)
         repeat {
             usleep(1000)
             let now = ports.map(\.deviceStats.opackets)
             if now == sent { return }
             sent = now
-        } while rdtsc() < deadline
+        } while monotonicNanoseconds() < deadline
     }
 }
 

@@ -50,13 +50,15 @@ public struct EthPort: PacketPort {
         let name = "port \(id)"
         var info = rte_eth_dev_info()
         try check(rte_eth_dev_info_get(id, &info), "reading device info of \(name)")
+        let driver = String(cString: info.driver_name)
+        let pfManaged = Self.pfManagedVFDrivers.contains(driver)
         guard c.rxQueues <= info.max_rx_queues, c.txQueues <= info.max_tx_queues else {
-            throw DPDKError("configuring \(name) (\(String(cString: info.driver_name)))", code: EINVAL,
+            throw DPDKError("configuring \(name) (\(driver))", code: EINVAL,
                             advice: "it has at most \(info.max_rx_queues) RX and \(info.max_tx_queues) TX queues")
         }
         // ixgbevf writes rx-queues >> 1 into VFPSRTYPE.RQPL, which encodes a power of two: any
         // other count leaves queues without frames (ixgbevf_dev_rx_init).
-        guard String(cString: info.driver_name) != "net_ixgbe_vf" || c.rxQueues & (c.rxQueues - 1) == 0 else {
+        guard driver != "net_ixgbe_vf" || c.rxQueues & (c.rxQueues - 1) == 0 else {
             throw DPDKError("configuring \(name) (an 82599 VF)", code: EINVAL,
                             advice: "its RX queue count must be a power of two (1, 2, 4 or 8), got \(c.rxQueues)")
         }
@@ -68,7 +70,7 @@ public struct EthPort: PacketPort {
         for (count, limits, least, ring) in [(c.rxDescriptors, info.rx_desc_lim, 0, "RX"),
                                              (c.txDescriptors, info.tx_desc_lim, txThresholds, "TX")] {
             if let problem = Self.descriptorProblem(count, limits: limits, least: least) {
-                throw DPDKError("setting up the \(ring) queues of \(name) (\(String(cString: info.driver_name)))", code: EINVAL,
+                throw DPDKError("setting up the \(ring) queues of \(name) (\(driver))", code: EINVAL,
                                 advice: "its \(ring) rings take \(problem)")
             }
         }
@@ -87,16 +89,14 @@ public struct EthPort: PacketPort {
         // An 82599 VF hashes with its PF's key and table, ixgbevf setting only the queue count
         // (VFPSRTYPE.RQPL in ixgbevf_dev_rx_init); other devices take the request as it is.
         let rssHash = c.rxQueues > 1 ? info.flow_type_rss_offloads & VF_ETH_RSS_IP_TCP_UDP : 0
-        let driver = String(cString: info.driver_name)
-        let filtersVLANs = !c.vlanFilter.isEmpty && Self.pfManagedVFDrivers.contains(driver)
-            && info.rx_offload_capa & VF_RX_OFFLOAD_VLAN_FILTER != 0
+        let filtersVLANs = !c.vlanFilter.isEmpty && pfManaged && info.rx_offload_capa & VF_RX_OFFLOAD_VLAN_FILTER != 0
         let portOffloads = rxOffloads | (filtersVLANs ? VF_RX_OFFLOAD_VLAN_FILTER : 0)
         try check(vf_eth_configure(id, UInt16(c.rxQueues), UInt16(c.txQueues), portOffloads, txOffloads, UInt32(c.mtu), rssHash),
                   "configuring \(name)")
         if filtersVLANs { try Self.addToVLANFilter(id, c.vlanFilter, name: name) }
         // A device with room for one address has no MAC filter (virtual ones): it gets every frame.
         if info.max_mac_addrs > 1 {
-            try Self.addMACAddresses(id, c.macAddresses, name: name, answersForPF: Self.pfManagedVFDrivers.contains(driver))
+            try Self.addMACAddresses(id, c.macAddresses, name: name, answersForPF: pfManaged)
         }
         let rxDescriptors = UInt16(c.rxDescriptors), txDescriptors = UInt16(c.txDescriptors)
         let socket = UInt32(bitPattern: rte_eth_dev_socket_id(id))
