@@ -81,6 +81,25 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.portConfigurations.map(\.vlanFilter), [[100], [1001, 3000]])
     }
 
+    /// Only a cross-connect from a virtual device (a pcap replay may hold frames longer than a
+    /// buffer) hands its target chained buffers; rules that parse check the MTU first.
+    func testChainedTransmitOnlyBehindACrossConnectFromAVirtualDevice() throws {
+        let config = try load("""
+            ports:
+              - { name: replay, device: "net_pcap0,rx_pcap=in.pcap,tx_pcap=out.pcap" }
+              - { name: vf1, device: "0000:03:10.0" }
+              - { name: vf2, device: "0000:03:10.2" }
+              - { name: tap, device: net_tap0 }
+              - { name: vf3, device: "0000:03:10.4" }
+            rules:
+              - { in: { port: replay, vlan: any }, out: { port: vf1 } }
+              - { in: { port: vf1, vlan: any }, out: { port: vf2 }, bidirectional: true }
+              - { in: { port: tap, vlan: 7 }, out: { port: vf3 } }
+              - { in: { port: tap, vlan: any }, out: { port: vf3 } }
+            """)
+        XCTAssertEqual(config.portConfigurations.map(\.transmitsChains), [false, true, false, false, false])
+    }
+
     func testDefaults() throws {
         let config = try load(header)
         XCTAssertEqual(config.ports[0].rxQueues, 1)

@@ -8,7 +8,7 @@ final class DPDKForwarderTests: XCTestCase {
     /// A started forwarder over `net_null` ports `a` and `b` plugged in for the test, `a`
     /// cross-connected to `b` (and back when `bidirectional`).
     func crossConnected(_ a: String, _ b: String, bidirectional: Bool = true) throws -> DPDKForwarder {
-        try plugNullDevices([a, b])
+        try plugVirtualDevices([a, b])
         let config = try ForwarderConfig.load(yaml: """
             ports: [{ name: a, device: \(a) }, { name: b, device: \(b) }]
             rules: [{ in: { port: a, vlan: any }, out: { port: b }, bidirectional: \(bidirectional) }]
@@ -34,7 +34,7 @@ final class DPDKForwarderTests: XCTestCase {
     /// Frames of several RX queues are spread by RSS (IP, TCP, UDP hashes the device has); one
     /// queue needs none.
     func testSeveralRXQueuesAreSpreadByRSS() throws {
-        try plugNullDevices(["net_null6", "net_null7"])
+        try plugVirtualDevices(["net_null6", "net_null7"])
         var c = PortConfiguration()
         c.rxQueues = 2
         c.txQueues = 2
@@ -52,7 +52,7 @@ final class DPDKForwarderTests: XCTestCase {
     /// keeps receiving every VLAN, so vf-fwd sees and counts frames no rule matches. Nor does
     /// one without MAC filters get MAC entries: it receives every frame.
     func testFiltersOnlyWhereThePFFilters() throws {
-        try plugNullDevices(["net_null16"])
+        try plugVirtualDevices(["net_null16"])
         var c = PortConfiguration()
         c.vlanFilter = [100, 3000]
         c.macAddresses = [[0x02, 0, 0, 0, 0, 9]]
@@ -62,6 +62,23 @@ final class DPDKForwarderTests: XCTestCase {
         var conf = rte_eth_conf()
         XCTAssertEqual(rte_eth_dev_conf_get(port.id, &conf), 0)
         XCTAssertEqual(conf.rxmode.offloads & VF_RX_OFFLOAD_VLAN_FILTER, 0)
+    }
+
+    /// A port that may be handed chained buffers asks for multi-segment TX where the device has
+    /// it (ring does, null does not); a port that may not keeps its fastest TX path.
+    func testMultiSegmentTransmitOnlyWhenChainsMayCome() throws {
+        try plugVirtualDevices(["net_ring2", "net_ring3", "net_null19"])
+        var chains = PortConfiguration()
+        chains.transmitsChains = true
+        let offloads = { (name: String, c: PortConfiguration) throws -> UInt64 in
+            let port = try EthPort(id: EthPort.find(DeviceString(name)!), configuration: c, pool: TestEAL.pool)
+            var conf = rte_eth_conf()
+            XCTAssertEqual(rte_eth_dev_conf_get(port.id, &conf), 0)
+            return conf.txmode.offloads
+        }
+        XCTAssertEqual(try offloads("net_ring2", chains), VF_TX_OFFLOAD_MULTI_SEGS)
+        XCTAssertEqual(try offloads("net_ring3", PortConfiguration()), 0)
+        XCTAssertEqual(try offloads("net_null19", chains), 0)
     }
 
     /// A port polled from an lcore of another NUMA node is said; a virtual device (node -1)

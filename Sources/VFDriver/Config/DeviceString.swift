@@ -38,6 +38,7 @@ public enum DeviceString: Equatable, Sendable {
     }
 
     public var isMock: Bool { if case .mock = self { true } else { false } }
+    public var isVirtualDevice: Bool { if case .vdev = self { true } else { false } }
 
     /// A `mock:` device's keys; nil for other devices and for keys the loader refuses.
     public var mockSpec: MockDeviceSpec? {

@@ -84,7 +84,8 @@ public struct EthPort: PacketPort {
         }
         // Only what the device offers is enabled; the engine does the rest in software.
         let rxOffloads = c.vlanStrip ? info.rx_offload_capa & VF_RX_OFFLOAD_VLAN_STRIP : 0
-        let txOffloads = c.vlanInsert ? info.tx_offload_capa & VF_TX_OFFLOAD_VLAN_INSERT : 0
+        let txInsert = c.vlanInsert ? info.tx_offload_capa & VF_TX_OFFLOAD_VLAN_INSERT : 0
+        let txOffloads = txInsert | (c.transmitsChains ? info.tx_offload_capa & VF_TX_OFFLOAD_MULTI_SEGS : 0)
         // Several RX queues need RSS to spread flows over them, else every frame lands in queue 0.
         // An 82599 VF hashes with its PF's key and table, ixgbevf setting only the queue count
         // (VFPSRTYPE.RQPL in ixgbevf_dev_rx_init); other devices take the request as it is.
@@ -107,7 +108,7 @@ public struct EthPort: PacketPort {
             try check(vf_eth_tx_queue_setup(id, q, txDescriptors, socket, txOffloads), "setting up TX queue \(q) of \(name)")
         }
         self.id = id
-        self.insertsTags = txOffloads != 0
+        self.insertsTags = txInsert != 0
         self.stripsTags = rxOffloads != 0
         self.filtersVLANs = filtersVLANs
         minimumReceiveBurst = Self.vectorReceiveDrivers.contains(driver) ? 32 : 1

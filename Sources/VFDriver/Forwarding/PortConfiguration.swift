@@ -16,12 +16,17 @@ public struct PortConfiguration: Equatable, Sendable {
     public var vlanFilter: [UInt16] = []
     /// Unicast MACs the port receives besides its own (the PF's MAC filters on an 82599 VF).
     public var macAddresses: [[UInt8]] = []
+    /// TX may be handed a frame in several buffers (`ForwarderConfig.transmitsChains(port:)`):
+    /// ask for RTE_ETH_TX_OFFLOAD_MULTI_SEGS where the device offers it. Without it ixgbevf
+    /// picks its vector or simple TX path, which sends a chain's first buffer only and frees
+    /// none of the others (ixgbe_set_tx_function, ixgbe_tx_free_bufs).
+    public var transmitsChains = false
 
     public init() {}
 
     /// A config file's port: `vlan-offload` asks for both offloads; `vlanFilter` is what the
     /// port's rules match on (`ForwarderConfig.vlanFilter(port:)`).
-    public init(_ port: PortConfig, vlanFilter: [UInt16] = []) {
+    public init(_ port: PortConfig, vlanFilter: [UInt16] = [], transmitsChains: Bool = false) {
         rxQueues = port.rxQueues
         txQueues = port.txQueues
         rxDescriptors = port.rxDescriptors
@@ -31,6 +36,7 @@ public struct PortConfiguration: Equatable, Sendable {
         vlanInsert = port.vlanOffload
         self.vlanFilter = vlanFilter
         macAddresses = port.macAddresses
+        self.transmitsChains = transmitsChains
     }
 }
 
@@ -50,8 +56,20 @@ extension ForwarderConfig {
         return vids.sorted()
     }
 
+    /// Whether port `port` may have to send a frame held in several buffers: when it is the
+    /// target of a cross-connect from a virtual device. DPDK's pcap, ring, tap and memif PMDs
+    /// deliver a frame longer than one buffer as a chain, and a cross-connect forwards it
+    /// unchecked (spec section 4). Every other rule checks the MTU, and buffers have room for
+    /// the largest MTU (`DPDKForwarder.dataRoom`); a VF's own RX never chains with that room.
+    public func transmitsChains(port: Int) -> Bool {
+        rules.contains { rule in
+            rule.outPort == port && rule.match == .any && ports[rule.inPort].device.isVirtualDevice
+                && rules.allSatisfy { $0.inPort != rule.inPort || $0.match == .any }
+        }
+    }
+
     /// Every port's set-up, VLAN filter included.
     public var portConfigurations: [PortConfiguration] {
-        ports.indices.map { PortConfiguration(ports[$0], vlanFilter: vlanFilter(port: $0)) }
+        ports.indices.map { PortConfiguration(ports[$0], vlanFilter: vlanFilter(port: $0), transmitsChains: transmitsChains(port: $0)) }
     }
 }

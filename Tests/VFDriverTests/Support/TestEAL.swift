@@ -37,7 +37,7 @@ enum TestEAL {
 
 extension XCTestCase {
     /// Plugs `names` in as vdevs of the test run's EAL for this test, and out again after it.
-    func plugNullDevices(_ names: [String]) throws {
+    func plugVirtualDevices(_ names: [String]) throws {
         _ = TestEAL.pool
         for name in names {
             XCTAssertEqual(rte_eal_hotplug_add("vdev", name, ""), 0, "plugging in \(name)")
