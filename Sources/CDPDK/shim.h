@@ -127,6 +127,19 @@ static inline const char *vf_pci_device_name(struct pci_access *access, char *bu
                            vendor, device);
 }
 
+/* Still experimental (22.11 to 24.11), so the header marks them deprecated: which MACs a port
+ * receives, for its start-up line. */
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wdeprecated-declarations"
+static inline int vf_eth_macaddrs_get(uint16_t port, struct rte_ether_addr *addresses, unsigned int capacity) {
+    return rte_eth_macaddrs_get(port, addresses, capacity);
+}
+/* What a port was configured with (tests check the offloads asked for). */
+static inline int vf_eth_dev_conf_get(uint16_t port, struct rte_eth_conf *conf) {
+    return rte_eth_dev_conf_get(port, conf);
+}
+#pragma clang diagnostic pop
+
 /* Offload and RSS bits Swift cannot see: they are macros over RTE_BIT64. */
 static const uint64_t VF_RX_OFFLOAD_VLAN_STRIP = RTE_ETH_RX_OFFLOAD_VLAN_STRIP;
 static const uint64_t VF_RX_OFFLOAD_VLAN_FILTER = RTE_ETH_RX_OFFLOAD_VLAN_FILTER;

@@ -9,14 +9,8 @@ final class RingStressTests: XCTestCase {
     func stress(producers: Int, consumers: Int, perProducer: Int, capacity: Int, batch: Int, bulk: Bool) {
         let ring = Ring<UInt>(capacity: capacity, producers: producers > 1 ? .multi : .single,
                               consumers: consumers > 1 ? .multi : .single)
-        let received = UnsafeMutablePointer<[UInt]>.allocate(capacity: consumers)
-        received.initialize(repeating: [], count: consumers)
-        defer { received.deinitialize(count: consumers); received.deallocate() }
+        let shared = Shared(producers: producers, consumers: consumers)
         let done = DispatchGroup()
-        let producersLeft = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-        defer { producersLeft.deallocate() }
-        let lock = NSLock()
-        producersLeft.pointee = producers
 
         for p in 0..<producers {
             Thread.detachNewThread { [done] in
@@ -29,7 +23,7 @@ final class RingStressTests: XCTestCase {
                     next += sent
                     if sent == 0 { sched_yield() }
                 }
-                lock.lock(); producersLeft.pointee -= 1; lock.unlock()
+                shared.producerFinished()
                 done.leave()
             }
             done.enter()
@@ -43,16 +37,15 @@ final class RingStressTests: XCTestCase {
                     let got = bulk ? ring.dequeueBulk(into: &buffer, count: batch) : ring.dequeueBurst(into: &buffer, count: batch)
                     mine += buffer[0..<got]
                     if got == 0 {
-                        lock.lock(); let finished = producersLeft.pointee == 0; lock.unlock()
                         // Bulk may leave fewer than `batch` behind: take them one at a time.
-                        if finished {
+                        if shared.producersFinished {
                             while let v = ring.dequeue() { mine.append(v) }
                             break
                         }
                         sched_yield()
                     }
                 }
-                received[c] = mine
+                shared.store(mine, consumer: c)
                 done.leave()
             }
         }
@@ -61,7 +54,7 @@ final class RingStressTests: XCTestCase {
         var seen = [[Bool]](repeating: [Bool](repeating: false, count: perProducer), count: producers)
         for c in 0..<consumers {
             var last = [Int](repeating: -1, count: producers)
-            for value in received[c] {
+            for value in shared.received[c] {
                 let p = Int(value >> 48), seq = Int(value & 0xffff_ffff_ffff)
                 XCTAssertFalse(seen[p][seq], "value \(p)/\(seq) received twice")
                 seen[p][seq] = true
@@ -82,4 +75,20 @@ final class RingStressTests: XCTestCase {
     /// stale all the time.
     func testMPMCTinyRing() { stress(producers: 4, consumers: 3, perProducer: 40_000, capacity: 4, batch: 3, bulk: false) }
     func testMPSC() { stress(producers: 4, consumers: 1, perProducer: 30_000, capacity: 32, batch: 3, bulk: false) }
+}
+
+/// What the stress threads share besides the ring, behind a lock.
+private final class Shared: @unchecked Sendable {
+    private let lock = NSLock()
+    private var producersLeft: Int
+    private(set) var received: [[UInt]]
+
+    init(producers: Int, consumers: Int) {
+        producersLeft = producers
+        received = Array(repeating: [], count: consumers)
+    }
+
+    var producersFinished: Bool { lock.withLock { producersLeft == 0 } }
+    func producerFinished() { lock.withLock { producersLeft -= 1 } }
+    func store(_ values: [UInt], consumer: Int) { lock.withLock { received[consumer] = values } }
 }

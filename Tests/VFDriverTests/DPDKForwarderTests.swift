@@ -60,7 +60,7 @@ final class DPDKForwarderTests: XCTestCase {
         XCTAssertFalse(port.filtersVLANs)
         XCTAssertEqual(port.addedMACAddresses, [])
         var conf = rte_eth_conf()
-        XCTAssertEqual(rte_eth_dev_conf_get(port.id, &conf), 0)
+        XCTAssertEqual(vf_eth_dev_conf_get(port.id, &conf), 0)
         XCTAssertEqual(conf.rxmode.offloads & VF_RX_OFFLOAD_VLAN_FILTER, 0)
     }
 
@@ -73,7 +73,7 @@ final class DPDKForwarderTests: XCTestCase {
         let offloads = { (name: String, c: PortConfiguration) throws -> UInt64 in
             let port = try EthPort(id: EthPort.find(DeviceString(name)!), configuration: c, pool: TestEAL.pool)
             var conf = rte_eth_conf()
-            XCTAssertEqual(rte_eth_dev_conf_get(port.id, &conf), 0)
+            XCTAssertEqual(vf_eth_dev_conf_get(port.id, &conf), 0)
             return conf.txmode.offloads
         }
         XCTAssertEqual(try offloads("net_ring2", chains), VF_TX_OFFLOAD_MULTI_SEGS)

@@ -91,7 +91,7 @@ extension EthPort {
         var info = rte_eth_dev_info()
         guard rte_eth_dev_info_get(id, &info) == 0, info.max_mac_addrs > 1 else { return [] }
         var all = [rte_ether_addr](repeating: rte_ether_addr(), count: Int(info.max_mac_addrs))
-        let n = rte_eth_macaddrs_get(id, &all, UInt32(all.count))
+        let n = vf_eth_macaddrs_get(id, &all, UInt32(all.count))
         guard n > 1 else { return [] }
         return all[1..<Int(n)].compactMap { entry in
             withUnsafeBytes(of: entry.addr_bytes) { $0.contains { $0 != 0 } ? PortFacts.macText($0) : nil }

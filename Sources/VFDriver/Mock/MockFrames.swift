@@ -108,7 +108,8 @@ final class MockFrameSource {
                 index += 1
             }
             packets += n
-            ringRef._withUnsafeGuaranteedRef { $0.enqueueBulk(scratch, count: n) }
+            let queued = ringRef._withUnsafeGuaranteedRef { $0.enqueueBulk(scratch, count: n) }
+            assert(queued == n, "only this poll fills the ring, and it had room")
             if poolRanDry { break }
         }
         next = index
