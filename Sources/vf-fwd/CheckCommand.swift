@@ -9,10 +9,12 @@ struct CheckCommand: ParsableCommand {
 
     func run() throws {
         let parsed = try loadConfig(config)
-        print("\(config): ok, \(parsed.ports.count) ports, \(parsed.rules.count) rules (mirrors included), burst \(parsed.burst)")
+        let counted = { (n: Int, noun: String) in "\(n) \(noun)\(n == 1 ? "" : "s")" }
+        print("\(config): ok, \(counted(parsed.ports.count, "port")), \(counted(parsed.rules.count, "rule")) (mirrors included), burst \(parsed.burst)")
         // Not config errors (the files may be made before the run, the PF changed), but likely
         // mistakes: missing traffic files, and PF settings that drop what vf-fwd forwards.
         let problems = parsed.ports.flatMap { port in port.device.argumentProblems.map { (port.name, $0) } }
+            + parsed.portsInNoRule.map { ($0, ForwarderConfig.inNoRuleWarning) }
             + parsed.pfSettingsWarnings()
         for (port, problem) in problems { warn("port \(port): \(problem)") }
     }

@@ -49,6 +49,7 @@ struct RunCommand: ParsableCommand {
         // lines are for whoever watches the run, not for its end.
         setvbuf(stdout, nil, _IOLBF, 0)
         let parsed = try loadConfig(config)
+        for port in parsed.portsInNoRule where !quiet { warn("port \(port): \(ForwarderConfig.inNoRuleWarning)") }
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
         let outcome = parsed.isMockOnly ? try forwardOnMock(parsed) : try forwardOnDPDK(parsed)

@@ -100,6 +100,12 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.portConfigurations.map(\.transmitsChains), [false, true, false, false, false])
     }
 
+    func testPortsInNoRule() throws {
+        XCTAssertEqual(try load(header).portsInNoRule, ["a", "b"])
+        XCTAssertEqual(try load(header + "rules: [{ in: { port: a, vlan: 5 }, out: { port: b } }]").portsInNoRule, [])
+        XCTAssertEqual(try load(header + "rules: [{ in: { port: a, vlan: 5 }, out: { port: a } }]").portsInNoRule, ["b"])
+    }
+
     func testDefaults() throws {
         let config = try load(header)
         XCTAssertEqual(config.ports[0].rxQueues, 1)
@@ -284,5 +290,7 @@ final class ConfigTests: XCTestCase {
         let warned = try VFFwdProcess.run(["check", "--config", pending])
         XCTAssertEqual(warned.status, 0)
         XCTAssertTrue(warned.stderr.contains("vf-fwd: warning: port a: rx_pcap \(dir)/later.pcap: no such file"), warned.stderr)
+        XCTAssertTrue(warned.stderr.contains("vf-fwd: warning: port a: no rule names it"), warned.stderr)
+        XCTAssertEqual(warned.stdout, "\(pending): ok, 1 port, 0 rules (mirrors included), burst 32\n")
     }
 }

@@ -15,6 +15,15 @@ public struct ForwarderConfig: Equatable, Sendable {
 
     /// True when every port is the pure-Swift mock: DPDK is then never initialised.
     public var isMockOnly: Bool { ports.allSatisfy { $0.device.isMock } }
+
+    /// Ports no rule names, in or out: opened, yet all they receive is dropped as `no_rule` and
+    /// nothing is sent on them. Legal, but rarely what was meant (a forgotten `bidirectional`).
+    public var portsInNoRule: [String] {
+        ports.indices.filter { port in !rules.contains { $0.inPort == port || $0.outPort == port } }.map { ports[$0].name }
+    }
+
+    public static let inNoRuleWarning = "no rule names it: every frame it receives is dropped as no_rule, and nothing is sent on it"
+
 }
 
 public struct PortConfig: Equatable, Sendable {
