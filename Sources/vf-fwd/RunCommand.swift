@@ -37,7 +37,7 @@ struct RunCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: statsJSON, isDirectory: &isDirectory), isDirectory.boolValue {
                 throw ValidationError("--stats-json \(statsJSON) is a directory; name a file")
             }
-            let directory = (statsJSON as NSString).deletingLastPathComponent
+            let directory = parentDirectory(of: statsJSON)
             guard access(directory.isEmpty ? "." : directory, W_OK) == 0 else {
                 throw ValidationError("--stats-json \(statsJSON): cannot write in \(directory.isEmpty ? "." : directory) (\(String(cString: strerror(errno))))")
             }

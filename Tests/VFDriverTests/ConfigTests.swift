@@ -106,6 +106,13 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(try load(header + "rules: [{ in: { port: a, vlan: 5 }, out: { port: a } }]").portsInNoRule, ["b"])
     }
 
+    func testParentDirectory() {
+        let cases = ["o": "", "out.pcap": "", "/o": "/", "//o": "/", "out/a.pcap": "out", "out//a": "out", "/tmp/x/o": "/tmp/x"]
+        for (path, directory) in cases { XCTAssertEqual(parentDirectory(of: path), directory, path) }
+        XCTAssertEqual(DeviceString("net_pcap0,tx_pcap=o")?.argumentProblems, [], "a one-letter name in the working directory")
+        XCTAssertEqual(DeviceString("net_pcap0,tx_pcap=/nonexistent/o")?.argumentProblems, ["tx_pcap /nonexistent/o: no directory /nonexistent"])
+    }
+
     func testDefaults() throws {
         let config = try load(header)
         XCTAssertEqual(config.ports[0].rxQueues, 1)
@@ -233,7 +240,9 @@ final class ConfigTests: XCTestCase {
     }
 
     func testYAMLSyntaxErrorNamesItsLine() {
-        assertError(header + "rules:\n  - in: { port: a, vlan: 1\n", line: 8, contains: "YAML")
+        assertError(header + "rules:\n  - in: { port: a, vlan: 1\n", line: 8,
+                    contains: "YAML syntax, column 1: did not find expected ',' or '}' (while parsing a flow mapping at line 7, column 9)")
+        assertError(header + "rules: [\u{7}]\n", line: 6, contains: "YAML: control characters are not allowed")
     }
 
     func testDeviceStrings() {

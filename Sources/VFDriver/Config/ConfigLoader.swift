@@ -28,7 +28,8 @@ private struct ConfigLoader {
         } catch let e as ConfigError {
             throw e
         } catch let e as YamlError {
-            throw ConfigError(file: file, line: Self.line(of: e), "YAML syntax: \(e)")
+            let (line, text) = Self.describe(e)
+            throw ConfigError(file: file, line: line, text)
         } catch {
             throw ConfigError(file: file, line: 1, "YAML: \(error)")
         }
@@ -250,10 +251,21 @@ private struct ConfigLoader {
         }
     }
 
-    static func line(of error: YamlError) -> Int {
-        // YamlError's description starts with "line:column:" for parser and scanner errors.
-        let text = "\(error)"
-        return Int(text.prefix(while: \.isNumber)) ?? 1
+    /// A YAML error on one line, as the others ("YAML syntax, column 3: could not find expected
+    /// ':' (while scanning a simple key at line 3, column 5)"), and the line it is on.
+    static func describe(_ error: YamlError) -> (line: Int, text: String) {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
+             .composer(let context, let problem, let mark, _):
+            let within = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
+            return (mark.line, "YAML syntax, column \(mark.column): \(problem)\(within)")
+        case .reader(let problem, let offset, _, let yaml):
+            // libyaml's reader counts bytes: the line is one more than the newlines before them.
+            let line = offset.map { 1 + yaml.utf8.prefix($0).count { $0 == UInt8(ascii: "\n") } } ?? 1
+            return (line, "YAML: \(problem)")
+        default:
+            return (1, "YAML: \(error)")
+        }
     }
 
     static func describe(_ match: VLANMatch) -> String {

@@ -27,7 +27,7 @@ extension DeviceString {
                     problems.append("\(key) \(value): " + (fm.fileExists(atPath: value) ? "not readable" : "no such file"))
                 }
             case "tx_pcap", "wire_tx_pcap":
-                let directory = (value as NSString).deletingLastPathComponent
+                let directory = parentDirectory(of: value)
                 if !directory.isEmpty && !fm.fileExists(atPath: directory) {
                     problems.append("\(key) \(value): no directory \(directory)")
                 }
