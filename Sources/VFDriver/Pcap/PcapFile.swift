@@ -1,6 +1,7 @@
 import Foundation
 
-/// Classic libpcap files (not pcapng), Ethernet link type: what DPDK's pcap PMD reads and writes.
+/// libpcap files, Ethernet link type: what DPDK's pcap PMD reads and writes. Reading also takes
+/// pcapng (`PcapNG`), as the PMD does through libpcap; writing is always the classic format.
 public enum PcapFile {
     static let magicMicroseconds: UInt32 = 0xa1b2_c3d4
     static let magicNanoseconds: UInt32 = 0xa1b2_3c4d
@@ -21,6 +22,7 @@ public enum PcapFile {
             throw FormatError(path: path, problem: "cannot read the file (\(unreadableFileReason(path)))")
         }
         let bytes = [UInt8](data)
+        if bytes.starts(with: [0x0a, 0x0d, 0x0d, 0x0a]) { return try PcapNG.frames(bytes, path: path) }
         guard bytes.count >= 24 else { throw FormatError(path: path, problem: "shorter than a pcap header") }
         func u32(_ at: Int, swapped: Bool) -> UInt32 {
             let v = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24

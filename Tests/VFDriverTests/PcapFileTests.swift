@@ -1,0 +1,47 @@
+@testable import VFDriver
+import XCTest
+
+/// Traffic files as DPDK's pcap PMD reads them through libpcap: classic pcap and pcapng.
+final class PcapFileTests: XCTestCase {
+    let frames = (0..<7).map { Frame(tags: $0 % 2 == 0 ? [tag(UInt16(100 + $0))] : [], payloadBytes: 46 + $0, seed: $0).bytes }
+
+    func read(_ bytes: [UInt8]) throws -> [[UInt8]] {
+        let path = try temporaryDirectory() + "/t.pcapng"
+        try Data(bytes).write(to: URL(fileURLWithPath: path))
+        return try PcapFile.read(path)
+    }
+
+    func assertFormatError(_ bytes: [UInt8], _ problem: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try read(bytes), file: file, line: line) { error in
+            XCTAssertTrue("\(error)".hasSuffix("t.pcapng: \(problem)"), "\(error)", file: file, line: line)
+        }
+    }
+
+    func testPcapNGInBothByteOrdersWithEveryPacketBlock() throws {
+        for bigEndian in [false, true] {
+            let file = PcapNGWriter.file([Array(frames.prefix(4)), Array(frames.dropFirst(4))], bigEndian: bigEndian)
+            XCTAssertEqual(try read(file), frames, bigEndian ? "big-endian" : "little-endian")
+        }
+    }
+
+    func testClassicPcapRoundTrip() throws {
+        let path = try temporaryDirectory() + "/t.pcap"
+        try PcapFile.write(frames, to: path)
+        XCTAssertEqual(try PcapFile.read(path), frames)
+    }
+
+    func testBrokenPcapNGSaysWhere() {
+        let good = PcapNGWriter.file([frames], bigEndian: false, blocks: [.enhanced])
+        let lastBlock = 12 + 20 + (frames.last!.count + 3) / 4 * 4
+        assertFormatError(Array(good.dropLast(3)), "block at byte \(good.count - lastBlock) has length \(lastBlock), which runs past the end")
+        var ethernetless = good
+        ethernetless[28 + 8] = 113  // the interface's link type: Linux cooked capture
+        assertFormatError(ethernetless, "interface 0 has link type 113, not Ethernet")
+        var unknownInterface = good
+        unknownInterface[28 + 20 + 8] = 3
+        assertFormatError(unknownInterface, "packet block at byte 48 names interface 3, which is not described")
+        var noMagic = good
+        noMagic[8] = 0
+        assertFormatError(noMagic, "section header at byte 0 has no byte-order magic")
+    }
+}
