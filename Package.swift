@@ -57,7 +57,7 @@ let package = Package(
         .executableTarget(name: "ring-bench", dependencies: ["PacketRing", "CDPDK", .product(name: "Atomics", package: "swift-atomics")], swiftSettings: dpdkCFlags,
                          linkerSettings: dpdkLibraries),
         // libFuzzer target over the tag parser and rewriter: see scripts/fuzz.sh.
-        .executableTarget(name: "vlan-fuzz", dependencies: ["VFDriver"], swiftSettings: dpdkCFlags),
+        .executableTarget(name: "vf-fuzz", dependencies: ["VFDriver"], swiftSettings: dpdkCFlags),
         .testTarget(name: "PacketRingTests", dependencies: ["PacketRing"]),
         .testTarget(
             name: "VFDriverTests",

@@ -21,7 +21,11 @@ public enum PcapFile {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw FormatError(path: path, problem: "cannot read the file (\(unreadableFileReason(path)))")
         }
-        let bytes = [UInt8](data)
+        return try frames(in: [UInt8](data), path: path)
+    }
+
+    /// Every frame of a file's `bytes`; `path` names it in errors.
+    public static func frames(in bytes: [UInt8], path: String) throws(FormatError) -> [[UInt8]] {
         if bytes.starts(with: [0x0a, 0x0d, 0x0d, 0x0a]) { return try PcapNG.frames(bytes, path: path) }
         guard bytes.count >= 24 else { throw FormatError(path: path, problem: "shorter than a pcap header") }
         func u32(_ at: Int, swapped: Bool) -> UInt32 {
