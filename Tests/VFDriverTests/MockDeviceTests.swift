@@ -122,6 +122,24 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(nic.drainUplink().count, 0, "the stalled frames never left")
     }
 
+    /// A buffer goes back to the pool it came from, whichever port sent it: a forwarder's
+    /// ports may have pools of their own (ixgbe_tx_free_bufs groups runs by mempool).
+    func testReclaimedBuffersReturnToTheirOwnPool() throws {
+        let nic = MockNIC(vfCount: 1)
+        let vf = try started(nic, 0) { $0.txDescriptors = 64 }
+        let other = MockPool(size: 64)
+        for i in 0..<40 {
+            var buffers = [i % 2 == 0 ? other.allocate()! : nic.pool.allocate()!]
+            XCTAssertTrue(frame(to: 7, from: 0, seed: i).withUnsafeBytes { buffers[0].setFrame($0) })
+            XCTAssertEqual(vf.port.transmit(queue: 0, from: &buffers, count: 1), 1)
+        }
+        XCTAssertEqual(other.inUseCount + nic.pool.inUseCount, 8, "one batch of 32 reclaimed")
+        XCTAssertEqual(other.inUseCount, 4)
+        vf.stop()
+        XCTAssertEqual(other.inUseCount, 0)
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
     func testBroadcastFloodsOtherVFsAndTheUplink() throws {
         let nic = MockNIC(vfCount: 3)
         let vfs = try (0..<3).map { try started(nic, $0) }

@@ -62,6 +62,20 @@ public final class MockPool {
         precondition(returned == count, "buffers were freed twice")
     }
 
+    /// Returns `count` one-segment buffers, each to the pool it came from, a run of one pool's
+    /// at once: a port sends buffers of other ports' pools, and ixgbe's TX reclaim returns them
+    /// to theirs the same way (`ixgbe_tx_free_bufs` puts runs of one mempool in bulk).
+    static func releaseToOwners(_ buffers: UnsafeMutablePointer<UnsafeMutableRawPointer>, count: Int) {
+        var start = 0
+        while start < count {
+            let owner = MockBuffer(raw: buffers[start]).header.pointee.pool
+            var end = start + 1
+            while end < count, MockBuffer(raw: buffers[end]).header.pointee.pool == owner { end += 1 }
+            Unmanaged<MockPool>.fromOpaque(owner!)._withUnsafeGuaranteedRef { $0.releaseBulk(buffers + start, count: end - start) }
+            start = end
+        }
+    }
+
     @inlinable
     func release(_ buffer: MockBuffer) {
         let returned = free.enqueue(buffer.raw)

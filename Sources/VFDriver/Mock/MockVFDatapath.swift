@@ -138,7 +138,7 @@ extension MockVF {
         guard free < Self.txFreeThreshold else { return free }
         let scratch = txScratch + queue * Self.txBurst
         let reclaimed = done._withUnsafeGuaranteedRef { $0.dequeueBulk(into: scratch, count: Self.txReclaimBatch) }
-        pool.releaseBulk(scratch, count: reclaimed)
+        MockPool.releaseToOwners(scratch, count: reclaimed)
         return free + reclaimed
     }
 
