@@ -104,7 +104,7 @@ final class MockFaultSoakTests: XCTestCase {
         XCTAssertGreaterThan(forwarder.resets.reduce(0, +), 0, "seed \(seed)")
         let c = forwarder.counters
         let rx = c.reduce(0) { $0 + $1.rxPackets }, tx = c.reduce(0) { $0 + $1.txPackets }, dropped = c.reduce(0) { $0 + $1.dropped }
-        XCTAssertGreaterThan(tx, 1000, "seed \(seed): frames still flow between faults")
+        XCTAssertGreaterThan(tx, 500, "seed \(seed): frames still flow between faults")
         XCTAssertEqual(rx, tx + dropped, "seed \(seed): every frame sent or dropped for one reason")
         XCTAssertEqual(forwarder.buffersInUse, 0, "seed \(seed): every buffer back in its pool")
     }
