@@ -140,6 +140,22 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(nic.pool.inUseCount, 0)
     }
 
+    /// The MAC pads what a VF sends to the Ethernet minimum (HLREG0.TXPADEN), so even a frame
+    /// too short to hold its MACs leaves as 60 bytes, by the uplink or the VEB.
+    func testShortFramesLeavePadded() throws {
+        let nic = MockNIC(vfCount: 2)
+        let a = try started(nic, 0), b = try started(nic, 1)
+        a.spoofCheck = false
+        let broadcast = Array([UInt8](repeating: 0xff, count: 6) + [0x02, 0x09, 0, 0, 0, 0, 0x08, 0x00] + [UInt8](repeating: 7, count: 10))
+        XCTAssertEqual(send(a, [[1, 2, 3, 4, 5], broadcast]), 2)
+        a.stop()
+        XCTAssertEqual(nic.drainUplink(), [[1, 2, 3, 4, 5] + [UInt8](repeating: 0, count: 55), broadcast + [UInt8](repeating: 0, count: 36)])
+        let received = receiveAll(b)
+        XCTAssertEqual(received.map { Array(UnsafeBufferPointer(start: $0.data, count: $0.length)) }, [broadcast + [UInt8](repeating: 0, count: 36)])
+        received.forEach { $0.free() }
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
+
     func testBroadcastFloodsOtherVFsAndTheUplink() throws {
         let nic = MockNIC(vfCount: 3)
         let vfs = try (0..<3).map { try started(nic, $0) }

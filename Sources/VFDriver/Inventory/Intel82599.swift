@@ -13,6 +13,9 @@ public enum Intel82599 {
     public static let ringDescriptors = 32...4096
     public static let descriptorAlignment = 8
     public static let fewestTXDescriptors = 64
+    /// The Ethernet minimum without CRC: the MAC pads shorter frames it sends (HLREG0.TXPADEN,
+    /// which the PF driver sets) and counts shorter ones it receives as undersize (RUC).
+    public static let minimumFrame = 60
 
     /// Why an 82599 VF refuses rings of `rx` and `tx` descriptors, or nil.
     public static func ringProblem(rx: Int, tx: Int) -> String? {

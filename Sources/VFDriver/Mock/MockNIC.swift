@@ -88,6 +88,9 @@ public final class MockNIC {
     /// The VEB: a frame a VF sent goes to the VF(s) it is for, or out of the uplink.
     func switchFrame(_ frame: UnsafeRawBufferPointer, from sender: MockVF) {
         var bytes = [UInt8](frame)
+        // Padded before it leaves the VF, for the wire and the VEB alike; a frame a standalone
+        // mock port sends to its `tx_pcap` is not, as DPDK's pcap PMD writes it as it is.
+        if bytes.count < Intel82599.minimumFrame { bytes += repeatElement(0, count: Intel82599.minimumFrame - bytes.count) }
         if let vid = sender.portVLAN {
             // The PF inserts the sender's port VLAN on the way out.
             bytes.insert(contentsOf: [0x81, 0x00, UInt8(vid >> 8), UInt8(vid & 0xff)], at: 12)

@@ -24,8 +24,8 @@ extension MockVF {
             totals.ierrors += 1  // CRC error: the MAC drops it (CRCERRS)
             return .dropped
         }
-        // 60 bytes without CRC is the Ethernet minimum (RUC); the top is MTU plus overhead (ROC).
-        guard bytes.count >= 60, bytes.count <= configuration.mtu + Self.frameOverhead else {
+        // Undersize (RUC) below the Ethernet minimum; oversize (ROC) above MTU plus overhead.
+        guard bytes.count >= Intel82599.minimumFrame, bytes.count <= configuration.mtu + Self.frameOverhead else {
             totals.ierrors += 1
             return .dropped
         }
