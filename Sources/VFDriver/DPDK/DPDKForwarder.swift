@@ -290,6 +290,7 @@ public final class DPDKForwarder: Forwarder {
             rte_eth_dev_callback_unregister(port.id, RTE_ETH_EVENT_INTR_RESET, Self.onReset, UnsafeMutableRawPointer(bitPattern: -1))
         }
         waitForTransmitsToSettle()
+        for (port, configuration) in zip(ports, configurations) { port.discardFramesNotReceived(queues: configuration.rxQueues) }
         var firstError: DPDKError?
         for port in ports {
             do throws(DPDKError) { try port.stop() } catch { firstError = firstError ?? error }

@@ -141,6 +141,22 @@ public struct EthPort: PacketPort {
         }
     }
 
+    /// Frees the frames waiting in RX queues `0..<queues`, uncounted (they came after the lanes
+    /// stopped receiving), where the PMD would not: DPDK's ring PMD frees its rings at close but
+    /// not the buffers in them (`eth_dev_close` in rte_eth_ring.c), where a NIC's PMD frees its
+    /// RX descriptors' buffers when the queue stops. Other ports have nothing to give back.
+    public func discardFramesNotReceived(queues: Int) {
+        guard driverName == "net_ring" else { return }
+        let burst = 32
+        let buffers = UnsafeMutablePointer<Mbuf>.allocate(capacity: burst)
+        defer { buffers.deallocate() }
+        for queue in 0..<UInt16(queues) {
+            while case let n = receive(queue: queue, into: buffers, capacity: burst), n > 0 {
+                for i in 0..<n { buffers[i].free() }
+            }
+        }
+    }
+
     public var driverName: String {
         var info = rte_eth_dev_info()
         guard rte_eth_dev_info_get(id, &info) == 0 else { return "?" }
