@@ -286,6 +286,22 @@ final class PcapForwardingTests: XCTestCase {
         return process.terminationStatus == 0
     }
 
+    /// A device that refuses the config's set-up exits 3 naming the port as the config does.
+    func testRefusedPortSetUpNamesTheConfigsPort() throws {
+        let dir = try temporaryDirectory()
+        try PcapFile.write([], to: "\(dir)/in.pcap")
+        try """
+            ports:
+              - { name: a, device: net_null0 }
+              - { name: replay, device: "net_pcap0,rx_pcap=\(dir)/in.pcap,tx_pcap=\(dir)/out.pcap", tx-queues: 2 }
+            rules: [{ in: { port: a, vlan: any }, out: { port: replay } }]
+            """.write(toFile: "\(dir)/q.yaml", atomically: true, encoding: .utf8)
+        let result = try VFFwdProcess.run(["run", "--config", "\(dir)/q.yaml", "--duration", "1", "--quiet"] + Self.eal)
+        XCTAssertEqual(result.status, 3)
+        XCTAssertTrue(result.stderr.contains("vf-fwd: configuring port replay (net_pcap) failed: Invalid argument; it has at most 1 RX and 1 TX queues"),
+                      result.stderr)
+    }
+
     func testEALFailureExitsThreeWithAdvice() throws {
         let dir = try temporaryDirectory()
         try "ports: [{ name: a, device: net_nosuchpmd0 }]\n".write(toFile: "\(dir)/bad.yaml", atomically: true, encoding: .utf8)

@@ -99,7 +99,7 @@ public final class DPDKForwarder: Forwarder {
         configurations = config.portConfigurations
         var ports: [EthPort] = []
         for (i, configuration) in configurations.enumerated() {
-            ports.append(try EthPort(id: ids[i], configuration: configuration, pool: pools[poolOfPort[i]]))
+            ports.append(try EthPort(id: ids[i], configuration: configuration, pool: pools[poolOfPort[i]], name: config.ports[i].name))
         }
         self.ports = ports
         resets = Array(repeating: 0, count: ports.count)
@@ -134,8 +134,8 @@ public final class DPDKForwarder: Forwarder {
     /// Starts the ports, each receiving what its device allows: everything, or (an 82599 VF)
     /// its MACs, broadcast and multicast (`EthPort.reception`).
     public func start() throws(DPDKError) {
-        for port in ports {
-            try port.start()
+        for (port, portConfig) in zip(ports, config.ports) {
+            try port.start(name: portConfig.name)
             port.widenReception()
         }
     }
@@ -240,19 +240,19 @@ public final class DPDKForwarder: Forwarder {
             }
             do {
                 let reset = rte_eth_dev_reset(port.id)
-                if reset != -ENOTSUP { try check(reset, "resetting port \(port.id)") }
-                _ = try EthPort(id: port.id, configuration: configurations[i], pool: pools[poolOfPort[i]])
-                try port.start()
+                if reset != -ENOTSUP { try check(reset, "resetting port \(config.ports[i].name)") }
+                _ = try EthPort(id: port.id, configuration: configurations[i], pool: pools[poolOfPort[i]], name: config.ports[i].name)
+                try port.start(name: config.ports[i].name)
                 port.widenReception()
                 registerForResets(port: i)
                 // ixgbevf's counters restart at zero after a reset; other PMDs' are made to.
                 _ = rte_eth_stats_reset(port.id)
                 resets[i] += 1
                 retries.succeeded(i)
-                if retrying { fputs("vf-fwd: port \(port.id) is back after its reset\n", stderr) }
+                if retrying { fputs("vf-fwd: port \(config.ports[i].name) is back after its reset\n", stderr) }
             } catch {
                 if !retrying {
-                    fputs("vf-fwd: port \(port.id) did not come back after a PF reset (\(error)); retrying every \(resetRetryInterval) s\n", stderr)
+                    fputs("vf-fwd: port \(config.ports[i].name) did not come back after a PF reset (\(error)); retrying every \(resetRetryInterval) s\n", stderr)
                 }
                 retries.failed(i, now: now)
             }
@@ -292,12 +292,12 @@ public final class DPDKForwarder: Forwarder {
         waitForTransmitsToSettle()
         for (port, configuration) in zip(ports, configurations) { port.discardFramesNotReceived(queues: configuration.rxQueues) }
         var firstError: DPDKError?
-        for port in ports {
-            do throws(DPDKError) { try port.stop() } catch { firstError = firstError ?? error }
+        for (port, portConfig) in zip(ports, config.ports) {
+            do throws(DPDKError) { try port.stop(name: portConfig.name) } catch { firstError = firstError ?? error }
         }
         finalDeviceCounters = ports.map(\.deviceStats)
-        for port in ports {
-            do throws(DPDKError) { try port.close() } catch { firstError = firstError ?? error }
+        for (port, portConfig) in zip(ports, config.ports) {
+            do throws(DPDKError) { try port.close(name: portConfig.name) } catch { firstError = firstError ?? error }
         }
         if let firstError { throw firstError }
     }

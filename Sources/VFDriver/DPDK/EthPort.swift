@@ -46,20 +46,21 @@ public struct EthPort: PacketPort {
     }
 
     /// Configures the device and its queues (not yet started). RX queues take buffers from `pool`.
-    public init(id: UInt16, configuration c: PortConfiguration, pool: PacketPool) throws(DPDKError) {
-        let name = "port \(id)"
+    /// `name` is how errors call the port (vf-fwd: the config's name for it).
+    public init(id: UInt16, configuration c: PortConfiguration, pool: PacketPool, name: String? = nil) throws(DPDKError) {
+        let label = "port \(name ?? String(id))"
         var info = rte_eth_dev_info()
-        try check(rte_eth_dev_info_get(id, &info), "reading device info of \(name)")
+        try check(rte_eth_dev_info_get(id, &info), "reading device info of \(label)")
         let driver = String(cString: info.driver_name)
         let pfManaged = Self.pfManagedVFDrivers.contains(driver)
         guard c.rxQueues <= info.max_rx_queues, c.txQueues <= info.max_tx_queues else {
-            throw DPDKError("configuring \(name) (\(driver))", code: EINVAL,
+            throw DPDKError("configuring \(label) (\(driver))", code: EINVAL,
                             advice: "it has at most \(info.max_rx_queues) RX and \(info.max_tx_queues) TX queues")
         }
         // ixgbevf writes rx-queues >> 1 into VFPSRTYPE.RQPL, which encodes a power of two: any
         // other count leaves queues without frames (ixgbevf_dev_rx_init).
         guard driver != "net_ixgbe_vf" || c.rxQueues & (c.rxQueues - 1) == 0 else {
-            throw DPDKError("configuring \(name) (an 82599 VF)", code: EINVAL,
+            throw DPDKError("configuring \(label) (an 82599 VF)", code: EINVAL,
                             advice: "its RX queue count must be a power of two (1, 2, 4 or 8), got \(c.rxQueues)")
         }
         // The device's ring limits (ixgbe: 32..4096, multiples of 8): a count outside them is an
@@ -70,17 +71,17 @@ public struct EthPort: PacketPort {
         for (count, limits, least, ring) in [(c.rxDescriptors, info.rx_desc_lim, 0, "RX"),
                                              (c.txDescriptors, info.tx_desc_lim, txThresholds, "TX")] {
             if let problem = Self.descriptorProblem(count, limits: limits, least: least) {
-                throw DPDKError("setting up the \(ring) queues of \(name) (\(driver))", code: EINVAL,
+                throw DPDKError("setting up the \(ring) queues of \(label) (\(driver))", code: EINVAL,
                                 advice: "its \(ring) rings take \(problem)")
             }
         }
         guard c.mtu >= info.min_mtu, c.mtu <= info.max_mtu else {
-            throw DPDKError("setting MTU \(c.mtu) on \(name)", code: EINVAL, advice: "its MTU range is \(info.min_mtu)..\(info.max_mtu)")
+            throw DPDKError("setting MTU \(c.mtu) on \(label)", code: EINVAL, advice: "its MTU range is \(info.min_mtu)..\(info.max_mtu)")
         }
         let busName = Self.deviceName(info)
         if let problem = Self.jumboProblem(mtu: c.mtu, pciDevice: busName.flatMap { SRIOVInventory.deviceID(of: $0) },
                                            pfMTU: busName.flatMap { SRIOVInventory.pfMTU(ofVF: $0) }) {
-            throw DPDKError("setting MTU \(c.mtu) on \(name) (an 82599 VF)", code: EINVAL, advice: problem)
+            throw DPDKError("setting MTU \(c.mtu) on \(label) (an 82599 VF)", code: EINVAL, advice: problem)
         }
         // Only what the device offers is enabled; the engine does the rest in software.
         let rxOffloads = c.vlanStrip ? info.rx_offload_capa & VF_RX_OFFLOAD_VLAN_STRIP : 0
@@ -93,19 +94,19 @@ public struct EthPort: PacketPort {
         let filtersVLANs = !c.vlanFilter.isEmpty && pfManaged && info.rx_offload_capa & VF_RX_OFFLOAD_VLAN_FILTER != 0
         let portOffloads = rxOffloads | (filtersVLANs ? VF_RX_OFFLOAD_VLAN_FILTER : 0)
         try check(vf_eth_configure(id, UInt16(c.rxQueues), UInt16(c.txQueues), portOffloads, txOffloads, UInt32(c.mtu), rssHash),
-                  "configuring \(name)")
-        if filtersVLANs { try Self.addToVLANFilter(id, c.vlanFilter, name: name) }
+                  "configuring \(label)")
+        if filtersVLANs { try Self.addToVLANFilter(id, c.vlanFilter, name: label) }
         // A device with room for one address has no MAC filter (virtual ones): it gets every frame.
         if info.max_mac_addrs > 1 {
-            try Self.addMACAddresses(id, c.macAddresses, name: name, answersForPF: pfManaged)
+            try Self.addMACAddresses(id, c.macAddresses, name: label, answersForPF: pfManaged)
         }
         let rxDescriptors = UInt16(c.rxDescriptors), txDescriptors = UInt16(c.txDescriptors)
         let socket = UInt32(bitPattern: rte_eth_dev_socket_id(id))
         for q in 0..<UInt16(c.rxQueues) {
-            try check(vf_eth_rx_queue_setup(id, q, rxDescriptors, socket, rxOffloads, pool.pointer), "setting up RX queue \(q) of \(name)")
+            try check(vf_eth_rx_queue_setup(id, q, rxDescriptors, socket, rxOffloads, pool.pointer), "setting up RX queue \(q) of \(label)")
         }
         for q in 0..<UInt16(c.txQueues) {
-            try check(vf_eth_tx_queue_setup(id, q, txDescriptors, socket, txOffloads), "setting up TX queue \(q) of \(name)")
+            try check(vf_eth_tx_queue_setup(id, q, txDescriptors, socket, txOffloads), "setting up TX queue \(q) of \(label)")
         }
         self.id = id
         self.insertsTags = txInsert != 0
@@ -123,9 +124,10 @@ public struct EthPort: PacketPort {
         return "\(fewest)..\(limits.nb_max) descriptors" + (align > 1 ? " in multiples of \(align)" : "") + ", got \(count)"
     }
 
-    public func start() throws(DPDKError) { try check(rte_eth_dev_start(id), "starting port \(id)") }
-    public func stop() throws(DPDKError) { try check(rte_eth_dev_stop(id), "stopping port \(id)") }
-    public func close() throws(DPDKError) { try check(rte_eth_dev_close(id), "closing port \(id)") }
+    /// `name`, as for `init`, is how an error calls the port.
+    public func start(name: String? = nil) throws(DPDKError) { try check(rte_eth_dev_start(id), "starting port \(name ?? String(id))") }
+    public func stop(name: String? = nil) throws(DPDKError) { try check(rte_eth_dev_stop(id), "stopping port \(name ?? String(id))") }
+    public func close(name: String? = nil) throws(DPDKError) { try check(rte_eth_dev_close(id), "closing port \(name ?? String(id))") }
 
     @inlinable
     public func receive(queue: UInt16, into buffers: UnsafeMutablePointer<Mbuf>, capacity: Int) -> Int {
