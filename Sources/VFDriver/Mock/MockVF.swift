@@ -120,6 +120,14 @@ public final class MockVF {
     /// queues used from different threads do not share them.
     static let txBurst = 64
     let txScratch = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 8 * txBurst)
+    /// Per TX queue, whether it ever sent a buffer of another pool (another port's): from then
+    /// on its reclaim returns each buffer to its own pool, before then all in one bulk to this
+    /// VF's, the mock's fastest way. Raw memory, one slot per queue, for the same reasons.
+    let sentOtherPoolsBuffers: UnsafeMutablePointer<Bool> = {
+        let flags = UnsafeMutablePointer<Bool>.allocate(capacity: 8)
+        flags.initialize(repeating: false, count: 8)
+        return flags
+    }()
     /// Hardware registers: 32-bit packet counters and 36-bit byte counters, wrapping. In raw
     /// memory: the data path updates them per burst, and a stored `var` of a class pays a
     /// dynamic exclusivity check on every update.
@@ -144,6 +152,7 @@ public final class MockVF {
     deinit {
         releaseRings()
         txScratch.deallocate()
+        sentOtherPoolsBuffers.deallocate()
         hardware.deallocate()
         rxRefs.deallocate()
         txRefs.deallocate()

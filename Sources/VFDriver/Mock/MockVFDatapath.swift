@@ -138,7 +138,11 @@ extension MockVF {
         guard free < Self.txFreeThreshold else { return free }
         let scratch = txScratch + queue * Self.txBurst
         let reclaimed = done._withUnsafeGuaranteedRef { $0.dequeueBulk(into: scratch, count: Self.txReclaimBatch) }
-        MockPool.releaseToOwners(scratch, count: reclaimed)
+        if sentOtherPoolsBuffers[queue] {
+            MockPool.releaseToOwners(scratch, count: reclaimed)
+        } else {
+            pool.releaseBulk(scratch, count: reclaimed)
+        }
         return free + reclaimed
     }
 
@@ -149,6 +153,8 @@ extension MockVF {
         let insert = configuration.vlanInsert
         let waiting = txRefs[queue], done = txDoneRefs[queue]
         let scratch = txScratch + queue * Self.txBurst
+        let ownPool = Unmanaged.passUnretained(pool).toOpaque()
+        var otherPools = false
         while true {
             let n = waiting._withUnsafeGuaranteedRef { $0.dequeueBurst(into: scratch, count: Self.txBurst) }
             if n == 0 { break }
@@ -158,12 +164,14 @@ extension MockVF {
                 for i in 0..<n {
                     let buffer = MockBuffer(raw: scratch[i])
                     octets += buffer.length
+                    otherPools = otherPools || buffer.header.pointee.pool != ownPool
                     buffer.freeTrailingSegments()
                 }
                 hardware.pointee.sent(octets, packets: n)
             } else {
                 for i in 0..<n {
                     let buffer = MockBuffer(raw: scratch[i])
+                    otherPools = otherPools || buffer.header.pointee.pool != ownPool
                     send(buffer)
                     buffer.freeTrailingSegments()
                 }
@@ -171,6 +179,7 @@ extension MockVF {
             // Always room: both rings share the queue's descriptors, which transmit never overfills.
             _ = done._withUnsafeGuaranteedRef { $0.enqueueBulk(scratch, count: n) }
         }
+        if otherPools { sentOtherPoolsBuffers[queue] = true }
     }
 
     /// One frame leaves the VF: TX VLAN insert, then the PF (anti-spoofing, port VLAN,
