@@ -44,14 +44,22 @@ struct RunCommand: ParsableCommand {
         }
     }
 
+    /// SIGINT and SIGTERM end a run the orderly way (spec section 1) from the process's first
+    /// moments on, so that one sent right after launch (a supervisor stopping it) still gets the
+    /// counters, not the default action's death. The flag is created here, not on first use
+    /// inside a handler, where its allocation would not be safe.
+    static func catchStopSignals() {
+        stopRequested.store(false, ordering: .relaxed)
+        signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
+        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+    }
+
     func run() throws {
         // Line by line even into a pipe (`| tee`, a log collector): the start, interval and link
         // lines are for whoever watches the run, not for its end.
         setvbuf(stdout, nil, _IOLBF, 0)
         let parsed = try loadConfig(config)
         for port in parsed.portsInNoRule where !quiet { warn("port \(port): \(ForwarderConfig.inNoRuleWarning)") }
-        signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
-        signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
         let outcome = parsed.isMockOnly ? try forwardOnMock(parsed) : try forwardOnDPDK(parsed)
         // The counters are reported even when the shutdown went wrong: they are all there is.
         try finish(outcome.report)

@@ -13,6 +13,7 @@ struct VFFwd: ParsableCommand {
     )
 
     static func main() {
+        if CommandLine.arguments.dropFirst().first == "run" { RunCommand.catchStopSignals() }
         do {
             var command = try parseAsRoot()
             // No subcommand is a bad command line: usage on stderr, exit 2 (`--help` exits 0).
