@@ -656,6 +656,19 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(forwarder.buffersInUse, 0)
     }
 
+    /// More VIDs than the PF's 64 shared VLAN filter entries: the forwarder refuses, naming the port.
+    func testForwarderNamesThePortThePFRefuses() throws {
+        let rules = (1...65).map { "  - { in: { port: a, vlan: \($0) }, out: { port: b } }" }.joined(separator: "\n")
+        let config = try ForwarderConfig.load(yaml: """
+            ports: [{ name: a, device: "mock:pf=n" }, { name: b, device: "mock:" }]
+            rules:
+            \(rules)
+            """, file: "t.yaml")
+        XCTAssertThrowsError(try MockForwarder(config: config)) {
+            XCTAssertEqual("\($0)", "port a: the PF's 64 VLAN filter entries are all in use")
+        }
+    }
+
     func testEmulatedPFKeysAreChecked() {
         for (device, problem) in [("mock:pf=n,rx_pcap=a.pcap", "not rx_pcap/tx_pcap"), ("mock:wire_rx_pcap=a.pcap", "add pf=NAME"),
                                   ("mock:speed=10", "unknown mock parameter 'speed'")] {

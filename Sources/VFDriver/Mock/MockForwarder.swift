@@ -54,7 +54,7 @@ public final class MockForwarder: Forwarder {
             } else {
                 vf = try MockVF(rxPcap: spec.rxPcap, txPcap: spec.txPcap, infiniteRx: spec.infiniteRx, index: index, pool: pool)
             }
-            try vf.configure(configuration)
+            do throws(MockError) { try vf.configure(configuration) } catch { throw error.naming(port: config.ports[index].name) }
             vfs.append(vf)
         }
         self.vfs = vfs

@@ -341,6 +341,14 @@ public enum MockError: Error, Equatable, CustomStringConvertible {
         case .unsupported(let s), .busy(let s): s
         }
     }
+
+    /// The same error, saying which port it is about ("port a: ...").
+    func naming(port: String) -> MockError {
+        switch self {
+        case .unsupported(let s): .unsupported("port \(port): \(s)")
+        case .busy(let s): .busy("port \(port): \(s)")
+        }
+    }
 }
 
 /// The VF's statistics registers: packets 32-bit, bytes 36-bit, both wrapping (82599 datasheet, VF statistics registers; ixgbevf_update_stats).
