@@ -12,10 +12,11 @@ struct CheckCommand: ParsableCommand {
         let counted = { (n: Int, noun: String) in "\(n) \(noun)\(n == 1 ? "" : "s")" }
         print("\(config): ok, \(counted(parsed.ports.count, "port")), \(counted(parsed.rules.count, "rule")) (mirrors included), burst \(parsed.burst)")
         // Not config errors (the files may be made before the run, the PF changed), but likely
-        // mistakes: missing traffic files, and PF settings that drop what vf-fwd forwards.
+        // mistakes: missing traffic files, PF settings that drop what vf-fwd forwards, and what
+        // the VFs (real or mock) will refuse.
         let problems = parsed.ports.flatMap { port in port.device.argumentProblems.map { (port.name, $0) } }
             + parsed.portsInNoRule.map { ($0, ForwarderConfig.inNoRuleWarning) }
-            + parsed.pfSettingsWarnings()
+            + parsed.pfSettingsWarnings() + parsed.mockRefusals
         for (port, problem) in problems { warn("port \(port): \(problem)") }
     }
 }

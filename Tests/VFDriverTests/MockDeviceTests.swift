@@ -667,6 +667,21 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertThrowsError(try MockForwarder(config: config)) {
             XCTAssertEqual("\($0)", "port a: the PF's 64 VLAN filter entries are all in use")
         }
+        XCTAssertEqual(config.mockRefusals.map(\.warning), ["the ports on emulated PF n need 65 VLAN filter entries; an 82599 PF has 64 for all its VFs"],
+                       "check says so first")
+    }
+
+    /// `check` finds what `MockVF.configure` refuses, with the queues the emulated PF gives.
+    func testMockRefusalsMatchWhatConfigureRefuses() throws {
+        let ports = (0..<16).map { "  - { name: v\($0), device: \"mock:pf=n\", rx-queues: \($0 == 0 ? 8 : 4) }" }.joined(separator: "\n")
+        let config = try ForwarderConfig.load(yaml: """
+            ports:
+            \(ports)
+              - { name: s, device: "mock:", rx-queues: 3, rx-descriptors: 16 }
+            """, file: "t.yaml")
+        XCTAssertEqual(config.mockRefusals.map { "\($0.port): \($0.warning)" },
+                       ["v0: RX queues must be a power of two up to 4, got 8", "s: RX queues must be a power of two up to 8, got 3"])
+        XCTAssertThrowsError(try MockForwarder(config: config)) { XCTAssertEqual("\($0)", "port v0: RX queues must be a power of two up to 4, got 8") }
     }
 
     func testEmulatedPFKeysAreChecked() {

@@ -28,11 +28,15 @@ public final class MockNIC {
         precondition((1...63).contains(vfCount), "an 82599 has at most 63 VFs")
         let pool = MockPool(size: poolSize, dataRoom: dataRoom)
         self.pool = pool
-        queuesPerVF = vfCount >= 32 ? 2 : (vfCount >= 16 ? 4 : 8)
+        queuesPerVF = Self.queuesPerVF(vfCount: vfCount)
         macFilterEntries = Intel82599.receiveAddressEntries - (15 + 1 + vfCount)
         vfs = (0..<vfCount).map { MockVF(index: $0, mac: [0x02, 0x09, 0, 0, number, UInt8($0)], pool: pool) }
         for vf in vfs { vf.nic = self }
     }
+
+    /// Queues a PF gives each of `vfCount` VFs, as DPDK's PF does (`ixgbe_pf.c`: 2 with 32 VFs
+    /// or more, 4 with 16 or more, else 8).
+    public static func queuesPerVF(vfCount: Int) -> Int { vfCount >= 32 ? 2 : (vfCount >= 16 ? 4 : 8) }
 
     /// A frame arrives on the uplink's wire.
     public func injectFromUplink(_ frame: [UInt8]) {

@@ -188,16 +188,21 @@ public final class MockVF {
     // MARK: - Control path (rte_eth_dev_configure, queue setup, start, stop, reset)
 
     /// Fails as ixgbevf does for what an 82599 VF cannot do.
+    /// What an 82599 VF whose PF gives it `maxQueues` queues refuses of `c`, or nil.
+    public static func configurationProblem(_ c: PortConfiguration, maxQueues: Int) -> String? {
+        guard (1...maxQueues).contains(c.rxQueues), c.rxQueues & (c.rxQueues - 1) == 0 else {
+            return "RX queues must be a power of two up to \(maxQueues), got \(c.rxQueues)"
+        }
+        guard (1...maxQueues).contains(c.txQueues) else { return "TX queues must be 1...\(maxQueues), got \(c.txQueues)" }
+        if let problem = Intel82599.ringProblem(rx: c.rxDescriptors, tx: c.txDescriptors) { return problem }
+        guard (68...maxMTU).contains(c.mtu) else { return "MTU must be 68...\(maxMTU), got \(c.mtu)" }
+        return nil
+    }
+
     public func configure(_ c: PortConfiguration) throws(MockError) {
         guard state != .started else { throw .busy("stop the port before configuring it") }
         guard state != .resetPending else { throw .busy("the PF reset: call reset() first") }
-        let maxQueues = nic?.queuesPerVF ?? 8
-        guard (1...maxQueues).contains(c.rxQueues), c.rxQueues & (c.rxQueues - 1) == 0 else {
-            throw .unsupported("RX queues must be a power of two up to \(maxQueues), got \(c.rxQueues)")
-        }
-        guard (1...maxQueues).contains(c.txQueues) else { throw .unsupported("TX queues must be 1...\(maxQueues), got \(c.txQueues)") }
-        if let problem = Intel82599.ringProblem(rx: c.rxDescriptors, tx: c.txDescriptors) { throw .unsupported(problem) }
-        guard (68...Self.maxMTU).contains(c.mtu) else { throw .unsupported("MTU must be 68...\(Self.maxMTU), got \(c.mtu)") }
+        if let problem = Self.configurationProblem(c, maxQueues: nic?.queuesPerVF ?? 8) { throw .unsupported(problem) }
         guard Self.frameOverhead + c.mtu + MockPool.headroom <= pool.bufferBytes - MockBuffer.headerBytes else {
             throw .unsupported("pool buffers cannot hold MTU \(c.mtu) frames")
         }
