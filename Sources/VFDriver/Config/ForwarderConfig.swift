@@ -24,6 +24,13 @@ public struct ForwarderConfig: Equatable, Sendable {
 
     public static let inNoRuleWarning = "no rule names it: every frame it receives is dropped as no_rule, and nothing is sent on it"
 
+    /// The out port of `port` when its only rule is `any`: a cross-connect, whose frames pass
+    /// unparsed (spec section 4); nil otherwise.
+    public func crossConnectTarget(of port: Int) -> Int? {
+        let own = rules.filter { $0.inPort == port }
+        return own.count == 1 && own[0].match == .any ? own[0].outPort : nil
+    }
+
 }
 
 public struct PortConfig: Equatable, Sendable {

@@ -16,7 +16,7 @@ public final class ForwardingPlan {
         let strips = UnsafeMutablePointer<Bool>.allocate(capacity: portCount)
         for port in 0..<portCount {
             let rules = config.rules.enumerated().filter { $0.element.inPort == port }.map { (Int32($0.offset), $0.element) }
-            (classifiers + port).initialize(to: PortClassifier(rules: rules))
+            (classifiers + port).initialize(to: PortClassifier(rules: rules, crossConnect: config.crossConnectTarget(of: port)))
             (mtus + port).initialize(to: config.ports[port].mtu)
             (inserts + port).initialize(to: insertsTags?[port] ?? false)
             (strips + port).initialize(to: stripsTags?[port] ?? false)

@@ -62,10 +62,7 @@ extension ForwarderConfig {
     /// unchecked (spec section 4). Every other rule checks the MTU, and buffers have room for
     /// the largest MTU (`DPDKForwarder.dataRoom`); a VF's own RX never chains with that room.
     public func transmitsChains(port: Int) -> Bool {
-        rules.contains { rule in
-            rule.outPort == port && rule.match == .any && ports[rule.inPort].device.isVirtualDevice
-                && rules.allSatisfy { $0.inPort != rule.inPort || $0.match == .any }
-        }
+        ports.indices.contains { crossConnectTarget(of: $0) == port && ports[$0].device.isVirtualDevice }
     }
 
     /// Every port's set-up, VLAN filter included.

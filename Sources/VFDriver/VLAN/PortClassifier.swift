@@ -2,7 +2,7 @@
 @frozen
 public struct PortClassifier {
     /// The out port when this port's only rule is `any`: frames pass without being parsed.
-    public var crossConnect: Int32 = -1
+    public var crossConnect: Int32
     @usableFromInline var untagged: Int32 = -1
     @usableFromInline var any: Int32 = -1
     /// Indexed by VID: an action index or -1. Absent when the port has no single-tag rule.
@@ -25,7 +25,10 @@ public struct PortClassifier {
         return exact >= 0 ? exact : any
     }
 
-    init(rules: [(index: Int32, rule: Rule)]) {
+    /// `crossConnect`: the out port when the port is a cross-connect
+    /// (`ForwarderConfig.crossConnectTarget(of:)`).
+    init(rules: [(index: Int32, rule: Rule)], crossConnect: Int?) {
+        self.crossConnect = crossConnect.map(Int32.init) ?? -1
         var pairs: [(outer: UInt16, inner: UInt16, action: Int32)] = []
         for (index, rule) in rules {
             switch rule.match {
@@ -41,7 +44,6 @@ public struct PortClassifier {
             }
         }
         if !pairs.isEmpty { double = QinQTable(entries: pairs) }
-        if rules.count == 1, rules[0].rule.match == .any { crossConnect = Int32(rules[0].rule.outPort) }
     }
 
     func deallocate() {
