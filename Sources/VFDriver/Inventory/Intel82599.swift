@@ -17,6 +17,13 @@ public enum Intel82599 {
     /// which the PF driver sets) and counts shorter ones it receives as undersize (RUC).
     public static let minimumFrame = 60
 
+    /// Why the VFs of one PF (`pf`, as the message calls it) cannot all have their VLAN filter
+    /// entries when together they need `vids`, or nil.
+    public static func vlanFilterShortage(vids: Int, pf: String) -> String? {
+        guard vids > vlanFilterEntries else { return nil }
+        return "the ports on \(pf) need \(vids) VLAN filter entries; an 82599 PF has \(vlanFilterEntries) for all its VFs"
+    }
+
     /// Why an 82599 VF refuses rings of `rx` and `tx` descriptors, or nil.
     public static func ringProblem(rx: Int, tx: Int) -> String? {
         let aligned = { (count: Int) in count % descriptorAlignment == 0 }

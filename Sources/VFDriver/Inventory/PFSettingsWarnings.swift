@@ -40,9 +40,8 @@ extension ForwarderConfig {
                 warn("MTU \(port.mtu): " + problem)
             }
         }
-        for (pf, need) in vidsAtPF.sorted(by: { $0.key < $1.key }) where need.vids.count > Intel82599.vlanFilterEntries {
-            warnings.append((need.firstPort, "the ports on \(pf)'s VFs need \(need.vids.count) VLAN filter entries; an 82599 PF has "
-                             + "\(Intel82599.vlanFilterEntries) for all its VFs"))
+        for (pf, need) in vidsAtPF.sorted(by: { $0.key < $1.key }) {
+            if let shortage = Intel82599.vlanFilterShortage(vids: need.vids.count, pf: "\(pf)'s VFs") { warnings.append((need.firstPort, shortage)) }
         }
         return warnings
     }

@@ -16,9 +16,8 @@ extension ForwarderConfig {
             let maxQueues = spec.pf.map { MockNIC.queuesPerVF(vfCount: pfs[$0]!.vfCount) } ?? 8
             if let problem = MockVF.configurationProblem(configuration, maxQueues: maxQueues) { refusals.append((ports[index].name, problem)) }
         }
-        for (pf, need) in pfs.sorted(by: { $0.key < $1.key }) where need.vids.count > Intel82599.vlanFilterEntries {
-            refusals.append((need.firstPort, "the ports on emulated PF \(pf) need \(need.vids.count) VLAN filter entries; "
-                             + "an 82599 PF has \(Intel82599.vlanFilterEntries) for all its VFs"))
+        for (pf, need) in pfs.sorted(by: { $0.key < $1.key }) {
+            if let shortage = Intel82599.vlanFilterShortage(vids: need.vids.count, pf: "emulated PF \(pf)") { refusals.append((need.firstPort, shortage)) }
         }
         return refusals
     }
