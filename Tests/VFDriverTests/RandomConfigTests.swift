@@ -21,8 +21,11 @@ final class RandomConfigTests: XCTestCase {
         }
     }
 
-    /// A config of up to four ports made by `device(i)`, with random rules among them.
-    func config(_ random: inout SeededGenerator, device: (Int, inout SeededGenerator) -> String) -> String {
+    /// Seed `seed`'s traffic, written to `dir`/in.pcap, and its config of up to four ports made
+    /// by `device(i)`, with random rules among them.
+    func seeded(_ seed: UInt64, dir: String, device: (Int, inout SeededGenerator) -> String) throws -> String {
+        var random = SeededGenerator(state: seed)
+        try PcapFile.write(traffic(&random, count: 300), to: "\(dir)/in.pcap")
         let ports = Int.random(in: 1...4, using: &random)
         var yaml = "ports:\n"
         for i in 0..<ports {
@@ -35,7 +38,7 @@ final class RandomConfigTests: XCTestCase {
         for _ in 0..<Int.random(in: 0...6, using: &random) {
             let from = Int.random(in: 0..<ports, using: &random), to = Int.random(in: 0..<ports, using: &random)
             let match = vlans.randomElement(using: &random)!
-            // A mirror could repeat another rule's `in`: only rules that cannot are made two-way.
+            // Two rules with one `in` are a config error: skip a repeat.
             guard taken.insert("\(from) \(match)").inserted else { continue }
             let out = match == "any" || Int.random(in: 0..<5, using: &random) == 0
                 ? "{ port: p\(to) }" : "{ port: p\(to), vlan: \(vlans.dropFirst().randomElement(using: &random)!) }"
@@ -49,9 +52,7 @@ final class RandomConfigTests: XCTestCase {
         let dir = try temporaryDirectory()
         var ran = 0
         for seed in 1...40 as ClosedRange<UInt64> {
-            var random = SeededGenerator(state: seed)
-            try PcapFile.write(traffic(&random, count: 300), to: "\(dir)/in.pcap")
-            let yaml = config(&random) { i, random in
+            let yaml = try seeded(seed, dir: dir) { i, random in
                 switch Int.random(in: 0..<3, using: &random) {
                 case 0: "mock:rx_pcap=\(dir)/in.pcap,tx_pcap=\(dir)/out\(i).pcap"
                 case 1: "mock:rx_pcap=\(dir)/in.pcap,infinite_rx=1"
@@ -84,9 +85,7 @@ final class RandomConfigTests: XCTestCase {
         let dir = try temporaryDirectory()
         var ran = 0
         for seed in 1...20 as ClosedRange<UInt64> {
-            var random = SeededGenerator(state: seed)
-            try PcapFile.write(traffic(&random, count: 300), to: "\(dir)/in.pcap")
-            let yaml = config(&random) { i, random in
+            let yaml = try seeded(seed, dir: dir) { i, random in
                 switch Int.random(in: 0..<3, using: &random) {
                 case 0: "net_pcap\(i),rx_pcap=\(dir)/in.pcap,tx_pcap=\(dir)/out\(i).pcap"
                 case 1: "net_ring\(i)"
