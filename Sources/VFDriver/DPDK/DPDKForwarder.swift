@@ -238,21 +238,22 @@ public final class DPDKForwarder: Forwarder {
                 _ = rte_eth_dev_stop(port.id)
                 deviceTotals.carryOver(port: i, port.deviceStats)
             }
+            let name = config.ports[i].name
             do {
                 let reset = rte_eth_dev_reset(port.id)
-                if reset != -ENOTSUP { try check(reset, "resetting port \(config.ports[i].name)") }
-                _ = try EthPort(id: port.id, configuration: configurations[i], pool: pools[poolOfPort[i]], name: config.ports[i].name)
-                try port.start(name: config.ports[i].name)
+                if reset != -ENOTSUP { try check(reset, "resetting port \(name)") }
+                _ = try EthPort(id: port.id, configuration: configurations[i], pool: pools[poolOfPort[i]], name: name)
+                try port.start(name: name)
                 port.widenReception()
                 registerForResets(port: i)
                 // ixgbevf's counters restart at zero after a reset; other PMDs' are made to.
                 _ = rte_eth_stats_reset(port.id)
                 resets[i] += 1
                 retries.succeeded(i)
-                if retrying { fputs("vf-fwd: port \(config.ports[i].name) is back after its reset\n", stderr) }
+                if retrying { fputs("vf-fwd: port \(name) is back after its reset\n", stderr) }
             } catch {
                 if !retrying {
-                    fputs("vf-fwd: port \(config.ports[i].name) did not come back after a PF reset (\(error)); retrying every \(resetRetryInterval) s\n", stderr)
+                    fputs("vf-fwd: port \(name) did not come back after a PF reset (\(error)); retrying every \(resetRetryInterval) s\n", stderr)
                 }
                 retries.failed(i, now: now)
             }

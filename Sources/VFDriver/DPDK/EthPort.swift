@@ -48,7 +48,7 @@ public struct EthPort: PacketPort {
     /// Configures the device and its queues (not yet started). RX queues take buffers from `pool`.
     /// `name` is how errors call the port (vf-fwd: the config's name for it).
     public init(id: UInt16, configuration c: PortConfiguration, pool: PacketPool, name: String? = nil) throws(DPDKError) {
-        let label = "port \(name ?? String(id))"
+        let label = Self.label(id, name)
         var info = rte_eth_dev_info()
         try check(rte_eth_dev_info_get(id, &info), "reading device info of \(label)")
         let driver = String(cString: info.driver_name)
@@ -124,10 +124,13 @@ public struct EthPort: PacketPort {
         return "\(fewest)..\(limits.nb_max) descriptors" + (align > 1 ? " in multiples of \(align)" : "") + ", got \(count)"
     }
 
+    /// How errors call port `id`: "port NAME" when the caller names it, else "port ID".
+    static func label(_ id: UInt16, _ name: String?) -> String { "port \(name ?? String(id))" }
+
     /// `name`, as for `init`, is how an error calls the port.
-    public func start(name: String? = nil) throws(DPDKError) { try check(rte_eth_dev_start(id), "starting port \(name ?? String(id))") }
-    public func stop(name: String? = nil) throws(DPDKError) { try check(rte_eth_dev_stop(id), "stopping port \(name ?? String(id))") }
-    public func close(name: String? = nil) throws(DPDKError) { try check(rte_eth_dev_close(id), "closing port \(name ?? String(id))") }
+    public func start(name: String? = nil) throws(DPDKError) { try check(rte_eth_dev_start(id), "starting \(Self.label(id, name))") }
+    public func stop(name: String? = nil) throws(DPDKError) { try check(rte_eth_dev_stop(id), "stopping \(Self.label(id, name))") }
+    public func close(name: String? = nil) throws(DPDKError) { try check(rte_eth_dev_close(id), "closing \(Self.label(id, name))") }
 
     @inlinable
     public func receive(queue: UInt16, into buffers: UnsafeMutablePointer<Mbuf>, capacity: Int) -> Int {
