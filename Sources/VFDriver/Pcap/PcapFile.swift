@@ -26,26 +26,22 @@ public enum PcapFile {
 
     /// Every frame of a file's `bytes`; `path` names it in errors.
     public static func frames(in bytes: [UInt8], path: String) throws(FormatError) -> [[UInt8]] {
-        if bytes.starts(with: [0x0a, 0x0d, 0x0d, 0x0a]) { return try PcapNG.frames(bytes, path: path) }
+        var fields = CaptureFields(bytes: bytes)
+        if bytes.count >= 4, fields.u32(0) == PcapNG.sectionHeader { return try PcapNG.frames(bytes, path: path) }
         guard bytes.count >= 24 else { throw FormatError(path: path, problem: "shorter than a pcap header") }
-        func u32(_ at: Int, swapped: Bool) -> UInt32 {
-            let v = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
-            return swapped ? v.byteSwapped : v
-        }
-        let magic = u32(0, swapped: false)
-        let swapped: Bool
+        let magic = fields.u32(0)
         switch magic {
-        case magicMicroseconds, magicNanoseconds: swapped = false
-        case magicMicroseconds.byteSwapped, magicNanoseconds.byteSwapped: swapped = true
+        case magicMicroseconds, magicNanoseconds: break
+        case magicMicroseconds.byteSwapped, magicNanoseconds.byteSwapped: fields.swapped = true
         default: throw FormatError(path: path, problem: "not a pcap file (magic \(String(magic, radix: 16)))")
         }
-        guard u32(20, swapped: swapped) == linkTypeEthernet else {
-            throw FormatError(path: path, problem: "link type \(u32(20, swapped: swapped)) is not Ethernet")
+        guard fields.u32(20) == linkTypeEthernet else {
+            throw FormatError(path: path, problem: "link type \(fields.u32(20)) is not Ethernet")
         }
         var frames: [[UInt8]] = []
         var at = 24
         while at + 16 <= bytes.count {
-            let captured = Int(u32(at + 8, swapped: swapped))
+            let captured = Int(fields.u32(at + 8))
             at += 16
             guard at + captured <= bytes.count else { throw FormatError(path: path, problem: "record cut short at byte \(at)") }
             frames.append(Array(bytes[at..<at + captured]))
@@ -82,4 +78,21 @@ public enum PcapFile {
 
     static func append32(_ v: UInt32, _ out: inout [UInt8]) { for s in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }
     static func append16(_ v: UInt16, _ out: inout [UInt8]) { out.append(UInt8(v & 0xff)); out.append(UInt8(v >> 8)) }
+}
+
+/// The fields of a capture file, written little-endian unless `swapped` (a big-endian writer's
+/// file, as its magic number says).
+struct CaptureFields {
+    let bytes: [UInt8]
+    var swapped = false
+
+    func u16(_ at: Int) -> UInt16 {
+        let v = UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8
+        return swapped ? v.byteSwapped : v
+    }
+
+    func u32(_ at: Int) -> UInt32 {
+        let v = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+        return swapped ? v.byteSwapped : v
+    }
 }

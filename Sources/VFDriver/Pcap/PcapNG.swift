@@ -12,15 +12,7 @@ enum PcapNG {
 
     static func frames(_ bytes: [UInt8], path: String) throws(PcapFile.FormatError) -> [[UInt8]] {
         func fail(_ problem: String) -> PcapFile.FormatError { PcapFile.FormatError(path: path, problem: problem) }
-        var swapped = false
-        func u32(_ at: Int) -> UInt32 {
-            let v = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
-            return swapped ? v.byteSwapped : v
-        }
-        func u16(_ at: Int) -> UInt16 {
-            let v = UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8
-            return swapped ? v.byteSwapped : v
-        }
+        var fields = CaptureFields(bytes: bytes)
         var frames: [[UInt8]] = []
         // Per section, each interface's snap length; a packet names its interface by index.
         var snapLengths: [Int] = []
@@ -28,18 +20,18 @@ enum PcapNG {
         while at < bytes.count {
             guard at + 12 <= bytes.count else { throw fail("block cut short at byte \(at)") }
             // The section header's type reads the same in both byte orders; the file starts with one.
-            let type = u32(at)
+            let type = fields.u32(at)
             if type == sectionHeader {
                 guard at + 28 <= bytes.count else { throw fail("section header cut short at byte \(at)") }
-                swapped = false
-                switch u32(at + 8) {
+                fields.swapped = false
+                switch fields.u32(at + 8) {
                 case byteOrderMagic: break
-                case byteOrderMagic.byteSwapped: swapped = true
+                case byteOrderMagic.byteSwapped: fields.swapped = true
                 default: throw fail("section header at byte \(at) has no byte-order magic")
                 }
                 snapLengths = []
             }
-            let length = Int(u32(at + 4))
+            let length = Int(fields.u32(at + 4))
             guard length >= 12, length % 4 == 0, at + length <= bytes.count else {
                 throw fail("block at byte \(at) has length \(length), which \(at + length > bytes.count ? "runs past the end" : "is not a block's")")
             }
@@ -56,24 +48,24 @@ enum PcapNG {
             switch type {
             case interfaceDescription:
                 guard bodyEnd - body >= 8 else { throw fail("interface description at byte \(at) is cut short") }
-                let linkType = u16(body)
+                let linkType = fields.u16(body)
                 guard UInt32(linkType) == PcapFile.linkTypeEthernet else {
                     throw fail("interface \(snapLengths.count) has link type \(linkType), not Ethernet")
                 }
-                snapLengths.append(Int(u32(body + 4)))
+                snapLengths.append(Int(fields.u32(body + 4)))
             case enhancedPacket:
                 guard bodyEnd - body >= 20 else { throw fail("packet block at byte \(at) is cut short") }
-                _ = try interface(Int(u32(body)))
-                frames.append(try packet(body + 20, Int(u32(body + 12))))
+                _ = try interface(Int(fields.u32(body)))
+                frames.append(try packet(body + 20, Int(fields.u32(body + 12))))
             case obsoletePacket:
                 guard bodyEnd - body >= 20 else { throw fail("packet block at byte \(at) is cut short") }
-                _ = try interface(Int(u16(body)))
-                frames.append(try packet(body + 20, Int(u32(body + 12))))
+                _ = try interface(Int(fields.u16(body)))
+                frames.append(try packet(body + 20, Int(fields.u32(body + 12))))
             case simplePacket:
                 // No captured length: the original one, cut to the body and the snap length.
                 guard bodyEnd - body >= 4 else { throw fail("packet block at byte \(at) is cut short") }
                 let snap = try interface(0)
-                var captured = min(Int(u32(body)), bodyEnd - body - 4)
+                var captured = min(Int(fields.u32(body)), bodyEnd - body - 4)
                 if snap > 0 { captured = min(captured, snap) }
                 frames.append(try packet(body + 4, captured))
             default:
