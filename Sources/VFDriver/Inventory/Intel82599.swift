@@ -13,6 +13,8 @@ public enum Intel82599 {
     public static let ringDescriptors = 32...4096
     public static let descriptorAlignment = 8
     public static let fewestTXDescriptors = 64
+    /// Queues a VF has at most, each way (`IXGBE_VF_MAX_RX_QUEUES`, `IXGBE_VF_MAX_TX_QUEUES`).
+    public static let vfQueues = 8
     /// The Ethernet minimum without CRC: the MAC pads shorter frames it sends (HLREG0.TXPADEN,
     /// which the PF driver sets) and counts shorter ones it receives as undersize (RUC).
     public static let minimumFrame = 60

@@ -36,7 +36,7 @@ public final class MockNIC {
 
     /// Queues a PF gives each of `vfCount` VFs, as DPDK's PF does (`ixgbe_pf.c`: 2 with 32 VFs
     /// or more, 4 with 16 or more, else 8).
-    public static func queuesPerVF(vfCount: Int) -> Int { vfCount >= 32 ? 2 : (vfCount >= 16 ? 4 : 8) }
+    public static func queuesPerVF(vfCount: Int) -> Int { vfCount >= 32 ? 2 : (vfCount >= 16 ? 4 : Intel82599.vfQueues) }
 
     /// A frame arrives on the uplink's wire.
     public func injectFromUplink(_ frame: [UInt8]) {

@@ -13,7 +13,7 @@ extension ForwarderConfig {
         }
         for (index, (spec, configuration)) in zip(specs, portConfigurations).enumerated() {
             guard let spec else { continue }
-            let maxQueues = spec.pf.map { MockNIC.queuesPerVF(vfCount: pfs[$0]!.vfCount) } ?? 8
+            let maxQueues = spec.pf.map { MockNIC.queuesPerVF(vfCount: pfs[$0]!.vfCount) } ?? Intel82599.vfQueues
             if let problem = MockVF.configurationProblem(configuration, maxQueues: maxQueues) { refusals.append((ports[index].name, problem)) }
         }
         for (pf, need) in pfs.sorted(by: { $0.key < $1.key }) {

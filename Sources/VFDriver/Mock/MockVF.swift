@@ -119,13 +119,13 @@ public final class MockVF {
     /// Buffers the "hardware" moves at once, and where: `txBurst` slots per TX queue, so
     /// queues used from different threads do not share them.
     static let txBurst = 64
-    let txScratch = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 8 * txBurst)
+    let txScratch = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: Intel82599.vfQueues * txBurst)
     /// Per TX queue, whether it ever sent a buffer of another pool (another port's): from then
     /// on its reclaim returns each buffer to its own pool, before then all in one bulk to this
     /// VF's, the mock's fastest way. Raw memory, one slot per queue, for the same reasons.
     let sentOtherPoolsBuffers: UnsafeMutablePointer<Bool> = {
-        let flags = UnsafeMutablePointer<Bool>.allocate(capacity: 8)
-        flags.initialize(repeating: false, count: 8)
+        let flags = UnsafeMutablePointer<Bool>.allocate(capacity: Intel82599.vfQueues)
+        flags.initialize(repeating: false, count: Intel82599.vfQueues)
         return flags
     }()
     /// Hardware registers: 32-bit packet counters and 36-bit byte counters, wrapping. In raw
@@ -202,7 +202,7 @@ public final class MockVF {
     public func configure(_ c: PortConfiguration) throws(MockError) {
         guard state != .started else { throw .busy("stop the port before configuring it") }
         guard state != .resetPending else { throw .busy("the PF reset: call reset() first") }
-        if let problem = Self.configurationProblem(c, maxQueues: nic?.queuesPerVF ?? 8) { throw .unsupported(problem) }
+        if let problem = Self.configurationProblem(c, maxQueues: nic?.queuesPerVF ?? Intel82599.vfQueues) { throw .unsupported(problem) }
         guard Self.frameOverhead + c.mtu + MockPool.headroom <= pool.bufferBytes - MockBuffer.headerBytes else {
             throw .unsupported("pool buffers cannot hold MTU \(c.mtu) frames")
         }
