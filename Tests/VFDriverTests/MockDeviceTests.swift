@@ -34,6 +34,17 @@ final class MockDeviceTests: XCTestCase {
         }
     }
 
+    /// Buffers out of the NIC's pool besides those its VFs' RX descriptors hold.
+    func buffersOut(_ nic: MockNIC) -> Int {
+        nic.pool.inUseCount - nic.vfs.reduce(0) { $0 + $1.buffersOnReceiveDescriptors }
+    }
+
+    /// Stops every VF of `nic`, which gives back its descriptors' buffers; returns those still out.
+    func buffersOutAfterStopping(_ nic: MockNIC) -> Int {
+        nic.vfs.forEach { $0.stop() }
+        return nic.pool.inUseCount
+    }
+
     func send(_ vf: MockVF, _ frames: [[UInt8]]) -> Int {
         var buffers = frames.map { bytes in
             let b = vf.pool.allocate()!
@@ -54,7 +65,7 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(got.map(\.frame), [frame(to: 1)])
         got.forEach { $0.free() }
         XCTAssertEqual(vfs[1].counters.ipackets, 1)
-        XCTAssertEqual(nic.pool.inUseCount, 0)
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
     func testVEBSwitchesVFToVFAndSendsTheRestToTheUplink() throws {
@@ -71,8 +82,9 @@ final class MockDeviceTests: XCTestCase {
     func testVEBKeepsAFrameItsVFSelectsButCannotTake() throws {
         let nic = MockNIC(vfCount: 2)
         let a = try started(nic, 0) { $0.vlanFilter = [7] }, b = try started(nic, 1) { $0.rxDescriptors = 32 }
-        let fill = (0..<32).map { frame(to: 1, from: 0, seed: $0) }
-        XCTAssertEqual(send(a, fill + [frame(to: 1, from: 0, seed: 99)]), 33)
+        // 32 descriptors hold 31 frames: the one at the tail register is never the NIC's.
+        let fill = (0..<31).map { frame(to: 1, from: 0, seed: $0) }
+        XCTAssertEqual(send(a, fill + [frame(to: 1, from: 0, seed: 99)]), 32)
         XCTAssertEqual(b.counters.imissed, 1)
         XCTAssertEqual(nic.drainUplink(), [], "a full ring loses the frame; it does not leak to the wire")
         receiveAll(b).forEach { $0.free() }
@@ -82,7 +94,7 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(send(a, [frame(to: 1, from: 0)]), 1)
         XCTAssertEqual(nic.drainUplink(), [], "a stopped VF's MAC still selects it")
         a.stop()
-        XCTAssertEqual(nic.pool.inUseCount, 0)
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
     /// ixgbevf's vector RX: at most 32 frames a call, in fours, none when asked for fewer than 4;
@@ -111,14 +123,14 @@ final class MockDeviceTests: XCTestCase {
         let nic = MockNIC(vfCount: 1)
         let vf = try started(nic, 0) { $0.txDescriptors = 64 }
         for i in 0..<32 { XCTAssertEqual(send(vf, [frame(to: 7, from: 0, seed: i)]), 1) }
-        XCTAssertEqual(nic.pool.inUseCount, 32, "sent, not yet reclaimed")
+        XCTAssertEqual(buffersOut(nic), 32, "sent, not yet reclaimed")
         XCTAssertEqual(send(vf, [frame(to: 7, from: 0, seed: 32)]), 1)
-        XCTAssertEqual(nic.pool.inUseCount, 1, "31 of 63 usable descriptors free: one batch of 32 reclaimed first")
+        XCTAssertEqual(buffersOut(nic), 1, "31 of 63 usable descriptors free: one batch of 32 reclaimed first")
         XCTAssertEqual(nic.drainUplink().count, 33, "every frame went out at once")
         vf.txStalled = true
         XCTAssertEqual(send(vf, (0..<70).map { frame(to: 7, from: 0, seed: $0) }), 62, "63 usable descriptors, 1 still holding a sent buffer")
         vf.stop()
-        XCTAssertEqual(nic.pool.inUseCount, 0, "stopping frees every descriptor's buffer")
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0, "stopping frees every descriptor's buffer")
         XCTAssertEqual(nic.drainUplink().count, 0, "the stalled frames never left")
     }
 
@@ -133,11 +145,11 @@ final class MockDeviceTests: XCTestCase {
             XCTAssertTrue(frame(to: 7, from: 0, seed: i).withUnsafeBytes { buffers[0].setFrame($0) })
             XCTAssertEqual(vf.port.transmit(queue: 0, from: &buffers, count: 1), 1)
         }
-        XCTAssertEqual(other.inUseCount + nic.pool.inUseCount, 8, "one batch of 32 reclaimed")
+        XCTAssertEqual(other.inUseCount + buffersOut(nic), 8, "one batch of 32 reclaimed")
         XCTAssertEqual(other.inUseCount, 4)
         vf.stop()
         XCTAssertEqual(other.inUseCount, 0)
-        XCTAssertEqual(nic.pool.inUseCount, 0)
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
     /// The MAC pads what a VF sends to the Ethernet minimum (HLREG0.TXPADEN), so even a frame
@@ -153,7 +165,7 @@ final class MockDeviceTests: XCTestCase {
         let received = receiveAll(b)
         XCTAssertEqual(received.map { Array(UnsafeBufferPointer(start: $0.data, count: $0.length)) }, [broadcast + [UInt8](repeating: 0, count: 36)])
         received.forEach { $0.free() }
-        XCTAssertEqual(nic.pool.inUseCount, 0)
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
     func testBroadcastFloodsOtherVFsAndTheUplink() throws {
@@ -166,7 +178,7 @@ final class MockDeviceTests: XCTestCase {
         for vf in vfs[1...] { receiveAll(vf).forEach { XCTAssertEqual($0.frame, broadcast); $0.free() } }
         XCTAssertEqual(nic.drainUplink(), [broadcast])
         vfs[0].stop()
-        XCTAssertEqual(nic.pool.inUseCount, 0)
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
     /// spoofchk is MAC and VLAN anti-spoofing: a foreign source MAC, or a tag of a VLAN outside
@@ -187,32 +199,85 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(send(a, [frame(to: 1, from: 5)]), 1)
         receiveAll(b).forEach { $0.free() }
         a.stop()
-        XCTAssertEqual(nic.pool.inUseCount, 0)
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
+    /// A ring of N descriptors holds N - 1 unread frames: the NIC never fills the descriptor at
+    /// the tail register (ixgbe starts with RDT = N - 1).
     func testRxRingFullCountsImissed() throws {
         let nic = MockNIC(vfCount: 1)
         let vf = try started(nic, 0) { $0.rxDescriptors = 32 }
         for i in 0..<40 { nic.injectFromUplink(frame(to: 0, seed: i)) }
-        XCTAssertEqual(vf.counters.imissed, 8)
+        XCTAssertEqual(vf.counters.imissed, 9)
         let got = receiveAll(vf)
-        XCTAssertEqual(got.count, 32)
-        XCTAssertEqual(got.first?.frame, frame(to: 0, seed: 0), "the first 32 were kept, in order")
+        XCTAssertEqual(got.count, 31)
+        XCTAssertEqual(got.first?.frame, frame(to: 0, seed: 0), "the first 31 were kept, in order")
         got.forEach { $0.free() }
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
-    func testEmptyPoolCountsRxNoMbuf() throws {
-        let nic = MockNIC(vfCount: 1, poolSize: 4)
+    /// Start puts a buffer on every RX descriptor, and fails without them, as ixgbevf's
+    /// (`ixgbe_alloc_rx_queue_mbufs`: -ENOMEM): a started VF holds its ring's worth of the pool.
+    func testStartNeedsABufferForEveryReceiveDescriptor() throws {
+        let nic = MockNIC(vfCount: 2, poolSize: 100)
+        let a = try started(nic, 0)
+        XCTAssertEqual(nic.pool.inUseCount, 64)
+        XCTAssertEqual(a.buffersOnReceiveDescriptors, 64)
+        XCTAssertThrowsError(try started(nic, 1)) { error in
+            XCTAssertTrue("\(error)".contains("the pool has 36 free"), "\(error)")
+        }
+        XCTAssertEqual(nic.pool.inUseCount, 64, "the failed start gave back what it took")
+        a.stop()
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+        try nic.vfs[1].start()
+        XCTAssertEqual(nic.vfs[1].buffersOnReceiveDescriptors, 64)
+    }
+
+    /// An empty pool starves the descriptors, not the frames already in them: ixgbe's vector RX
+    /// arms read descriptors again 32 at a time, all or none (`ixgbe_rxq_rearm`: a failure adds
+    /// 32 to `rx_nombuf`), and once none is armed, arriving frames are lost (`imissed`).
+    func testEmptyPoolStopsReArmingVectorReceive() throws {
+        let nic = MockNIC(vfCount: 1, poolSize: 64 + 40)
         let vf = try started(nic, 0)
         var held: [MockBuffer] = []
         while let b = nic.pool.allocate() { held.append(b) }
-        nic.injectFromUplink(frame(to: 0))
-        XCTAssertEqual(vf.counters.rxNoMbuf, 1)
-        held.forEach { $0.free() }
-        nic.injectFromUplink(frame(to: 0))
-        receiveAll(vf).forEach { $0.free() }
-        XCTAssertEqual(vf.counters.ipackets, 1)
-        XCTAssertEqual(nic.pool.inUseCount, 0)
+        for i in 0..<70 { nic.injectFromUplink(frame(to: 0, seed: i)) }
+        XCTAssertEqual(vf.counters.imissed, 7, "63 descriptors the NIC may fill")
+        var got = receiveAll(vf)
+        XCTAssertEqual(got.count, 63, "every frame that found a descriptor is read")
+        XCTAssertEqual(vf.counters.rxNoMbuf, 32, "the third receive could not arm 32 read descriptors")
+        nic.injectFromUplink(frame(to: 0, seed: 70))
+        XCTAssertEqual(vf.counters.imissed, 8, "no descriptor armed")
+        held.suffix(32).forEach { $0.free() }
+        held.removeLast(32)
+        XCTAssertEqual(receiveAll(vf).count, 0)
+        XCTAssertEqual(vf.buffersOnReceiveDescriptors, 33, "one batch armed again")
+        nic.injectFromUplink(frame(to: 0, seed: 71))
+        got += receiveAll(vf)
+        XCTAssertEqual(got.last?.frame, frame(to: 0, seed: 71))
+        (got + held).forEach { $0.free() }
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
+    }
+
+    /// ixgbe's scalar RX (rings of 32 descriptors, or not a multiple of 32) arms a new buffer for
+    /// each frame it takes and stops at the first the pool cannot give (`ixgbe_recv_pkts`: one
+    /// `rx_nombuf`); the frame waits in its descriptor.
+    func testEmptyPoolHoldsFramesOnScalarReceive() throws {
+        let nic = MockNIC(vfCount: 1, poolSize: 40 + 2)
+        let vf = try started(nic, 0) { $0.rxDescriptors = 40 }
+        var held: [MockBuffer] = []
+        while let b = nic.pool.allocate() { held.append(b) }
+        for i in 0..<3 { nic.injectFromUplink(frame(to: 0, seed: i)) }
+        held.suffix(2).forEach { $0.free() }
+        held.removeLast(2)
+        let got = receiveAll(vf)
+        XCTAssertEqual(got.map(\.frame), [frame(to: 0, seed: 0), frame(to: 0, seed: 1)])
+        XCTAssertEqual(vf.counters.rxNoMbuf, 2, "each receive call stops at the first buffer it cannot get")
+        got.forEach { $0.free() }
+        let last = receiveAll(vf)
+        XCTAssertEqual(last.map(\.frame), [frame(to: 0, seed: 2)])
+        (last + held).forEach { $0.free() }
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
     /// A frame longer than one buffer comes from `rx_pcap` in chained segments, as DPDK's pcap
@@ -222,23 +287,26 @@ final class MockDeviceTests: XCTestCase {
         let dir = try temporaryDirectory()
         let jumbo = frame(to: 0, payload: 5000)
         try PcapFile.write([jumbo, frame(to: 0)], to: "\(dir)/in.pcap")
-        // 2048 bytes after the first buffer's headroom, 2176 in each further one: 3 for the jumbo.
-        let pool = MockPool(size: 4)
+        // 2048 bytes after the first buffer's headroom, 2176 in each further one: the jumbo
+        // takes its descriptor's buffer and 2 from the pool, which has 2 beside the 64 armed.
+        let pool = MockPool(size: 64 + 2)
         let vf = try MockVF(rxPcap: "\(dir)/in.pcap", txPcap: nil, pool: pool)
         var c = PortConfiguration()
         c.rxDescriptors = 64
         try vf.configure(c)
         try vf.start()
-        let held = [pool.allocate()!, pool.allocate()!]
-        XCTAssertEqual(receiveAll(vf), [], "two buffers cannot hold the jumbo frame")
-        XCTAssertEqual(pool.inUseCount, 2, "the attempt gave its buffers back")
-        held.forEach { $0.free() }
+        let held = pool.allocate()!
+        XCTAssertEqual(receiveAll(vf), [], "one buffer cannot continue the jumbo frame")
+        XCTAssertEqual(pool.inUseCount, 65, "the attempt gave its buffers back")
+        held.free()
         let got = receiveAll(vf)
         XCTAssertEqual(got.map(\.frame), [jumbo, frame(to: 0)])
         XCTAssertEqual(got.map(\.length), [jumbo.count, frame(to: 0).count])
         XCTAssertEqual(got.map(\.isContiguous), [false, true])
-        XCTAssertEqual(pool.inUseCount, 4)
+        XCTAssertEqual(pool.inUseCount, 66)
         got.forEach { $0.free() }
+        XCTAssertEqual(pool.inUseCount, vf.buffersOnReceiveDescriptors)
+        vf.stop()
         XCTAssertEqual(pool.inUseCount, 0)
         XCTAssertEqual(vf.counters.ipackets, 2)
     }
@@ -325,7 +393,7 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(a.addedMACs, [], "a reset forgets the entries")
         try b.addMACAddress([0x02, 0, 0, 0, 2, 0])  // the one a gave back
         b.stop()
-        XCTAssertEqual(nic.pool.inUseCount, 0)
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
     /// A Linux PF gives an untrusted VF multicast mode for its request and says yes; it refuses
@@ -385,7 +453,7 @@ final class MockDeviceTests: XCTestCase {
         var c = a.configuration
         c.vlanFilter = [7, 8]
         XCTAssertThrowsError(try a.configure(c), "the PF's 64 entries are in use")
-        XCTAssertEqual(nic.pool.inUseCount, 0)
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
     func testMulticastListKeepsThirty() throws {
@@ -420,7 +488,7 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(a.port.transmit(queue: 0, from: &buffer, count: 1), 1)
         XCTAssertEqual(nic.drainUplink(), [frame(to: 0, tags: [tag(9, pcp: 3)])])
         a.stop()
-        XCTAssertEqual(nic.pool.inUseCount, 0)
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
     func testLimitsOfThe82599VF() throws {
@@ -463,7 +531,7 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(a.takeEvents(), [.linkUp])
         b.stop()
         XCTAssertEqual(nic.drainUplink(), [frame(to: 9, from: 1)], "the ring drains when the link returns")
-        XCTAssertEqual(nic.pool.inUseCount, 0)
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
     func testPFResetNeedsResetReconfigureRestart() throws {
@@ -483,7 +551,7 @@ final class MockDeviceTests: XCTestCase {
         try vf.start()
         nic.injectFromUplink(frame(to: 0))
         receiveAll(vf).forEach { $0.free() }
-        XCTAssertEqual(nic.pool.inUseCount, 0)
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
     /// A PF that stays away (its driver reloading): the VF's reset fails, as ixgbevf's does
@@ -552,7 +620,7 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(counters.map(\.rxPackets), [0, 1])
         counters.assertAccountingIdentity()
         vfs.forEach { $0.stop() }
-        XCTAssertEqual(nic.pool.inUseCount, 0)
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
     /// TX stall: the lane's bounded retry gives up, frames drop as tx_full on the receiving port,
@@ -582,7 +650,7 @@ final class MockDeviceTests: XCTestCase {
         let back = receiveAll(a)
         XCTAssertEqual(back.count, 63)
         back.forEach { $0.free() }
-        XCTAssertEqual(nic.pool.inUseCount, 0)
+        XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
 
     /// vf-fwd on VFs of one emulated PF (`pf=`): wire frames reach a VF through the PF's MAC and

@@ -94,10 +94,11 @@ final class MockRSSTests: XCTestCase {
 
         let dir = try temporaryDirectory()
         try PcapFile.write(flows + [arp], to: "\(dir)/in.pcap")
-        let standalone = try MockVF(rxPcap: "\(dir)/in.pcap", txPcap: nil, pool: MockPool(size: 256))
+        let standalone = try MockVF(rxPcap: "\(dir)/in.pcap", txPcap: nil, pool: MockPool(size: 4 * 128))
         try standalone.configure(c)
         try standalone.start()
         XCTAssertEqual((0..<UInt16(4)).map { receive(standalone, queue: $0) }, expected)
+        standalone.stop()
         XCTAssertEqual(standalone.pool.inUseCount, 0)
     }
 

@@ -21,7 +21,7 @@ final class EmulatedPF {
     /// a full ring while the lane keeps up; at most `limit` per call, so polling goes on.
     func feed(limit: Int) {
         var fed = 0
-        while next < arriving.count, fed < limit, nic.vfs.allSatisfy({ $0.rxRings.allSatisfy { !$0.isFull } }) {
+        while next < arriving.count, fed < limit, nic.vfs.allSatisfy(\.mayFillEveryReceiveQueue) {
             nic.injectFromUplink(arriving[next])
             next += 1
             fed += 1

@@ -2,9 +2,10 @@ import Foundation
 
 /// Frames offered to a standalone mock VF as it is polled, from an `rx_pcap` file: before each
 /// receive the RX ring is topped up to what the poll asks for (so the frames are still in cache
-/// when the driver reads them), and no frame is lost to a full ring or an empty pool. With
-/// several RX queues, RSS spreads the frames as the 82599 would.
-/// Frames are kept back to back in one array and copied into buffers taken from the pool in bulk.
+/// when the driver reads them), and no frame is lost to a full ring or an empty pool: a frame
+/// waits until a descriptor is armed for it. With several RX queues, RSS spreads the frames as
+/// the 82599 would. Frames are kept back to back in one array and copied into the buffers of
+/// armed descriptors, taken in bulk.
 final class MockFrameSource {
     /// Frames back to back; frame i is bytes[offsets[i] ..< offsets[i + 1]].
     let bytes: UnsafeMutableRawPointer
@@ -56,14 +57,15 @@ final class MockFrameSource {
                 index = 0
             }
             let frame = self.frame(index)
-            let ring = rings[rss.queue(of: frame, queues: rings.count)]
-            guard !ring.isFull, let buffer = vf.pool.allocate() else { break }
+            let queue = rss.queue(of: frame, queues: rings.count)
+            guard let buffer = vf.takeArmedBuffer(queue) else { break }
             guard buffer.setFrame(frame) else {
-                buffer.free()
+                // Its further segments are not in the pool: the descriptor waits with it.
+                _ = vf.rxArmedRings[queue].enqueue(buffer.raw)
                 break
             }
             if strip { MockVF.strip(buffer) }
-            _ = ring.enqueue(buffer.raw)
+            _ = rings[queue].enqueue(buffer.raw)
             octets += frame.count
             packets += 1
             index += 1
@@ -72,10 +74,10 @@ final class MockFrameSource {
         vf.hardware.pointee.received(octets, packets: packets)
     }
 
-    /// One queue: frames go in bulk, straight from the pool to the ring.
+    /// One queue: frames go in bulk, from armed descriptors to the ring.
     func refillOnlyQueue(_ vf: MockVF, upTo wanted: Int) {
         // Unretained: the VF owns both for longer than this call, which runs per poll.
-        let ringRef = vf.rxRefs[0], poolRef = Unmanaged.passUnretained(vf.pool)
+        let ringRef = vf.rxRefs[0], armedRef = vf.rxArmedRefs[0]
         let strip = vf.configuration.vlanStrip
         // Locals in the loop: class properties would pay an exclusivity check per frame.
         var index = next, packets = 0, octets = 0
@@ -84,21 +86,22 @@ final class MockFrameSource {
                 guard infinite else { break }
                 index = 0
             }
+            // The NIC may fill every armed descriptor but the one at the tail register.
+            let count = ringRef._withUnsafeGuaranteedRef { $0.count }
+            let fillable = armedRef._withUnsafeGuaranteedRef { $0.count } - 1
             // Nested two-argument min: the variadic one would allocate its arguments' array.
-            let (count, freeCount) = ringRef._withUnsafeGuaranteedRef { ($0.count, $0.freeCount) }
-            let missing = min(min(wanted - count, freeCount), min(64, infinite ? 64 : frameCount - index))
+            let missing = min(min(wanted - count, fillable), min(64, infinite ? 64 : frameCount - index))
             if missing <= 0 { break }
-            var n = poolRef._withUnsafeGuaranteedRef { $0.allocateBulk(into: scratch, count: missing) }
-            if n == 0 { break }
+            var n = armedRef._withUnsafeGuaranteedRef { $0.dequeueBurst(into: scratch, count: missing) }
             var poolRanDry = false
             for i in 0..<n {
                 if index == frameCount { index = 0 }
                 let frame = self.frame(index)
                 let buffer = MockBuffer(raw: scratch[i])
                 // A frame longer than a buffer takes more from the pool; when none is left, it
-                // waits for the next poll with the buffers not yet filled.
+                // waits for the next poll, and the buffers not filled go back on their descriptors.
                 guard buffer.setFrame(frame) else {
-                    poolRef._withUnsafeGuaranteedRef { $0.releaseBulk(scratch + i, count: n - i) }
+                    _ = armedRef._withUnsafeGuaranteedRef { $0.enqueueBulk(scratch + i, count: n - i) }
                     n = i
                     poolRanDry = true
                     break

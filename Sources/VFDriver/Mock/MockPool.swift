@@ -43,17 +43,18 @@ public final class MockPool {
         return buffer
     }
 
-    /// Takes up to `count` buffers at once (one ring operation), each with an empty frame.
-    func allocateBulk(into buffers: UnsafeMutablePointer<UnsafeMutableRawPointer>, count: Int) -> Int {
-        let n = free.dequeueBurst(into: buffers, count: count)
-        for i in 0..<n {
+    /// Takes exactly `count` buffers at once (one ring operation), each with an empty frame, or
+    /// none when the pool has fewer (as `rte_mempool_get_bulk`).
+    func allocateBulk(into buffers: UnsafeMutablePointer<UnsafeMutableRawPointer>, count: Int) -> Bool {
+        guard free.dequeueBulk(into: buffers, count: count) == count else { return false }
+        for i in 0..<count {
             let header = MockBuffer(raw: buffers[i]).header
             header.pointee.dataOffset = UInt32(Self.headroom)
             header.pointee.length = 0
             header.pointee.segmentLength = 0
             header.pointee.flags = 0
         }
-        return n
+        return true
     }
 
     /// Returns `count` one-segment buffers at once (one ring operation).

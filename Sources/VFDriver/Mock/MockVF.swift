@@ -31,12 +31,15 @@ public final class MockVF {
         public var ibytes: UInt64 = 0
         public var opackets: UInt64 = 0
         public var obytes: UInt64 = 0
-        /// Frames lost because every RX descriptor was in use.
+        /// Frames lost because the NIC had no RX descriptor to fill: every one held a frame not
+        /// yet read, or waited for a buffer (see `rxNoMbuf`).
         public var imissed: UInt64 = 0
         /// Frames dropped at the MAC: undersize, oversize, bad CRC.
         public var ierrors: UInt64 = 0
         public var oerrors: UInt64 = 0
-        /// Frames lost because the pool had no buffer.
+        /// Buffers the driver could not get from the pool to arm read RX descriptors again
+        /// (`rx_mbuf_alloc_failed`): 32 per failed vector rearm, one per failed scalar receive.
+        /// The frames themselves are lost as `imissed` once no descriptor is armed.
         public var rxNoMbuf: UInt64 = 0
         /// Frames the PF's anti-spoofing dropped (the PF's SSVPC, per VF).
         public var spoofed: UInt64 = 0
@@ -82,9 +85,17 @@ public final class MockVF {
     private var events: [MockEvent] = []
 
     /// Receive as ixgbevf's vector RX path, which it picks on x86 with default settings
-    /// (`ixgbe_set_rx_function`): at most 32 frames per call, a multiple of 4, none when asked
-    /// for fewer than 4. False: as its scalar path, any count.
-    public var vectorReceive = true
+    /// (`ixgbe_set_rx_function`) for rings of a multiple of 32 descriptors above 32: at most 32
+    /// frames per call, a multiple of 4, none when asked for fewer than 4. False, or other rings:
+    /// as its scalar path (`ixgbe_recv_pkts`), any count.
+    public var vectorReceive = true { didSet { chooseReceivePath() } }
+    /// The receive path in use, as `ixgbe_set_rx_function` chooses it.
+    private(set) var receivesVectors = true
+
+    func chooseReceivePath() {
+        let descriptors = configuration.rxDescriptors
+        receivesVectors = vectorReceive && descriptors > Self.rxRearmBatch && descriptors % Self.rxRearmBatch == 0
+    }
     /// TX frames stay in the ring: the wire (or the PF) takes nothing.
     public var txStalled = false
     /// The next this many frames arriving from the PF have a bad CRC and are dropped.
@@ -107,10 +118,17 @@ public final class MockVF {
     /// (`tx_xmit_pkts`, `ixgbe_tx_free_bufs`), so a busy queue keeps most of its ring's buffers
     /// out of the pool until the port stops.
     var rxRings: [DescriptorRing] = [] { didSet { rxRefs = Self.references(rxRings, replacing: rxRefs) } }
+    /// Per RX queue, the empty buffers on its descriptors, armed for the NIC to fill: ixgbe gives
+    /// every descriptor a buffer at start (`ixgbe_alloc_rx_queue_mbufs`: start fails without
+    /// them) and new ones as the driver reads frames, so a started queue holds its ring's worth
+    /// of the pool. The NIC may fill one fewer than are armed: the descriptor at the tail register
+    /// stays the driver's (head == tail means the NIC has none; ixgbe starts with RDT = N - 1).
+    var rxArmedRings: [DescriptorRing] = [] { didSet { rxArmedRefs = Self.references(rxArmedRings, replacing: rxArmedRefs) } }
     var txRings: [DescriptorRing] = [] { didSet { txRefs = Self.references(txRings, replacing: txRefs) } }
     var txDoneRings: [DescriptorRing] = [] { didSet { txDoneRefs = Self.references(txDoneRings, replacing: txDoneRefs) } }
     /// The same rings as unowned references, so the data path reaches them without retaining.
     var rxRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
+    var rxArmedRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
     var txRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
     var txDoneRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
     /// ixgbe's TX defaults (DEFAULT_TX_FREE_THRESH, DEFAULT_TX_RS_THRESH).
@@ -120,6 +138,19 @@ public final class MockVF {
     /// queues used from different threads do not share them.
     static let txBurst = 64
     let txScratch = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: Intel82599.vfQueues * txBurst)
+    /// ixgbe's vector RX gives read descriptors new buffers `rxRearmBatch` at a time, once more
+    /// than that many wait (RTE_IXGBE_RXQ_REARM_THRESH); it needs rings of a multiple of its
+    /// free threshold, also 32, above it (`check_rx_burst_bulk_alloc_preconditions`).
+    static let rxRearmBatch = 32
+    /// Per RX queue, descriptors read and not yet armed again (ixgbe's `rxrearm_nb`): filled,
+    /// armed and these make the ring. Raw memory: the receive path updates it per poll.
+    let rxRearmPending: UnsafeMutablePointer<Int> = {
+        let pending = UnsafeMutablePointer<Int>.allocate(capacity: Intel82599.vfQueues)
+        pending.initialize(repeating: 0, count: Intel82599.vfQueues)
+        return pending
+    }()
+    /// `rxRearmBatch` slots per RX queue for buffers on their way from the pool to descriptors.
+    let rxScratch = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: Intel82599.vfQueues * rxRearmBatch)
     /// Per TX queue, whether it ever sent a buffer of another pool (another port's): from then
     /// on its reclaim returns each buffer to its own pool, before then all in one bulk to this
     /// VF's, the mock's fastest way. Raw memory, one slot per queue, for the same reasons.
@@ -152,9 +183,12 @@ public final class MockVF {
     deinit {
         releaseRings()
         txScratch.deallocate()
+        rxScratch.deallocate()
+        rxRearmPending.deallocate()
         sentOtherPoolsBuffers.deallocate()
         hardware.deallocate()
         rxRefs.deallocate()
+        rxArmedRefs.deallocate()
         txRefs.deallocate()
         txDoneRefs.deallocate()
     }
@@ -208,7 +242,9 @@ public final class MockVF {
         }
         releaseRings()
         configuration = c
+        chooseReceivePath()
         rxRings = (0..<c.rxQueues).map { _ in Ring(capacity: c.rxDescriptors) }
+        rxArmedRings = (0..<c.rxQueues).map { _ in Ring(capacity: c.rxDescriptors) }
         txRings = (0..<c.txQueues).map { _ in Ring(capacity: c.txDescriptors) }
         txDoneRings = (0..<c.txQueues).map { _ in Ring(capacity: c.txDescriptors) }
         // As EthPort on an 82599 VF: the port's VIDs and MACs are added; others stay.
@@ -219,6 +255,8 @@ public final class MockVF {
     public func start() throws(MockError) {
         guard state != .resetPending else { throw .busy("the PF reset: call reset() first") }
         guard !rxRings.isEmpty else { throw .busy("configure the port first") }
+        guard state != .started else { return }
+        try armReceiveDescriptors()
         // ixgbevf_dev_rx_init asks the PF for MTU + 18-byte frames (IXGBE_ETH_OVERHEAD).
         receiveEnabled = nic.map { configuration.mtu <= 1500 || $0.pfMTU > 1500 } ?? true
         // ixgbevf_dev_start replays the shadow VFTA, ignoring what the PF refuses.
@@ -263,10 +301,28 @@ public final class MockVF {
         state = .stopped
     }
 
+    /// A buffer on every RX descriptor, as `ixgbevf_dev_start` puts one there
+    /// (`ixgbe_alloc_rx_queue_mbufs`), or none and the error it returns (-ENOMEM).
+    func armReceiveDescriptors() throws(MockError) {
+        let available = pool.availableCount
+        for (queue, armed) in rxArmedRings.enumerated() {
+            rxRearmPending[queue] = 0
+            while armed.freeCount > 0 {
+                guard let buffer = pool.allocate() else {
+                    emptyRings()
+                    throw .outOfBuffers("\(rxRings.count) RX queue(s) of \(configuration.rxDescriptors) descriptors need a buffer "
+                        + "on each and the pool has \(available) free (ixgbe_alloc_rx_queue_mbufs: -ENOMEM): "
+                        + "size the pool for every descriptor of every port")
+                }
+                _ = armed.enqueue(buffer.raw)
+            }
+        }
+    }
+
     /// Every buffer in a descriptor ring back to the pool (a sent one has only its first segment
     /// left), as queue release does.
     func emptyRings() {
-        for ring in rxRings + txRings + txDoneRings {
+        for ring in rxRings + rxArmedRings + txRings + txDoneRings {
             while let raw = ring.dequeue() { MockBuffer(raw: raw).free() }
         }
     }
@@ -274,6 +330,7 @@ public final class MockVF {
     func releaseRings() {
         emptyRings()
         rxRings = []
+        rxArmedRings = []
         txRings = []
         txDoneRings = []
     }
@@ -340,10 +397,12 @@ public enum MockEvent: Equatable, Sendable {
 public enum MockError: Error, Equatable, CustomStringConvertible {
     case unsupported(String)
     case busy(String)
+    /// The pool cannot give every RX descriptor a buffer (`rte_eth_dev_start`: -ENOMEM).
+    case outOfBuffers(String)
 
     public var description: String {
         switch self {
-        case .unsupported(let s), .busy(let s): s
+        case .unsupported(let s), .busy(let s), .outOfBuffers(let s): s
         }
     }
 
@@ -352,6 +411,7 @@ public enum MockError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .unsupported(let s): .unsupported("port \(port): \(s)")
         case .busy(let s): .busy("port \(port): \(s)")
+        case .outOfBuffers(let s): .outOfBuffers("port \(port): \(s)")
         }
     }
 }

@@ -40,17 +40,11 @@ extension MockVF {
             return .notForThisVF
         }
         let queue = rxRings.count == 1 ? 0 : rss.queue(of: bytes, queues: rxRings.count)
-        let ring = rxRings[queue]
-        guard !ring.isFull else {
+        guard let buffer = takeArmedBuffer(queue) else {
             totals.imissed += 1
             return .dropped
         }
-        guard let buffer = pool.allocate() else {
-            totals.rxNoMbuf += 1
-            return .dropped
-        }
-        // The MTU check above keeps the frame within one buffer, but the pool may have no
-        // second one for a frame longer than a buffer's data room.
+        // The size check above and configure()'s keep the frame within the buffer.
         let stored: Bool
         if portTag != nil {
             // Remove the PF's tag: the VF sees the frame as sent inside the port VLAN.
@@ -59,15 +53,33 @@ extension MockVF {
         } else {
             stored = buffer.setFrame(bytes)
         }
-        guard stored else {
-            buffer.free()
-            totals.rxNoMbuf += 1
-            return .dropped
-        }
+        precondition(stored, "an RX buffer smaller than the port's largest frame")
         hardware.pointee.received(bytes.count)
         if configuration.vlanStrip { MockVF.strip(buffer) }
-        _ = ring.enqueue(buffer.raw)
+        _ = rxRings[queue].enqueue(buffer.raw)
         return .received
+    }
+
+    /// Buffers on the VF's RX descriptors: armed for the NIC, or holding frames not yet read.
+    /// A started VF keeps about a ring's worth of its pool (`ixgbe_alloc_rx_queue_mbufs`).
+    public var buffersOnReceiveDescriptors: Int {
+        (0..<rxRefs.count).reduce(0) { sum, q in
+            sum + rxRefs[q]._withUnsafeGuaranteedRef { $0.count } + rxArmedRefs[q]._withUnsafeGuaranteedRef { $0.count }
+        }
+    }
+
+    /// Every RX queue of a started VF has a descriptor the NIC may fill (one not started takes
+    /// nothing, and loses what comes).
+    var mayFillEveryReceiveQueue: Bool {
+        state != .started || (0..<rxArmedRefs.count).allSatisfy { q in rxArmedRefs[q]._withUnsafeGuaranteedRef { $0.count > 1 } }
+    }
+
+    /// The buffer of the next descriptor the NIC fills on RX `queue`, or nil when it has none
+    /// (the one at the tail register is never the NIC's).
+    func takeArmedBuffer(_ queue: Int) -> MockBuffer? {
+        rxArmedRefs[queue]._withUnsafeGuaranteedRef { armed in
+            armed.count > 1 ? armed.dequeue().map(MockBuffer.init(raw:)) : nil
+        }
     }
 
     /// RXDCTL.VME: the outer 0x8100 tag moves into the descriptor (mbuf vlan_tci).
@@ -105,12 +117,48 @@ extension MockVF {
     @usableFromInline
     func receive(queue: Int, into buffers: UnsafeMutablePointer<MockBuffer>, capacity: Int) -> Int {
         guard state == .started else { return 0 }
-        let wanted = vectorReceive ? Self.vectorReceiveCount(capacity) : capacity
+        let vector = receivesVectors
+        let wanted = vector ? Self.vectorReceiveCount(capacity) : capacity
         guard wanted > 0 else { return 0 }
+        // ixgbe's vector RX arms read descriptors again first; its scalar RX arms each one as it
+        // takes its frame, and stops at the first it cannot.
+        if vector { rearm(queue) }
         sourceRef?._withUnsafeGuaranteedRef { $0.refill(self, queue: queue, upTo: wanted) }
-        return buffers.withMemoryRebound(to: UnsafeMutableRawPointer.self, capacity: wanted) { raw in
-            rxRefs[queue]._withUnsafeGuaranteedRef { $0.dequeueBurst(into: raw, count: wanted) }
+        let rx = rxRefs[queue]
+        let taking = vector ? wanted : armReplacements(queue, count: min(wanted, rx._withUnsafeGuaranteedRef { $0.count }))
+        let taken = buffers.withMemoryRebound(to: UnsafeMutableRawPointer.self, capacity: wanted) { raw in
+            rx._withUnsafeGuaranteedRef { $0.dequeueBurst(into: raw, count: taking) }
         }
+        if vector { rxRearmPending[queue] &+= taken }
+        return taken
+    }
+
+    /// `ixgbe_rxq_rearm`: once more than `rxRearmBatch` read descriptors wait, the next batch
+    /// gets buffers from the pool, all or none; none counts the whole batch as `rx_nombuf`.
+    func rearm(_ queue: Int) {
+        guard rxRearmPending[queue] > Self.rxRearmBatch else { return }
+        let scratch = rxScratch + queue * Self.rxRearmBatch
+        guard pool.allocateBulk(into: scratch, count: Self.rxRearmBatch) else {
+            totals.rxNoMbuf &+= UInt64(Self.rxRearmBatch)
+            return
+        }
+        _ = rxArmedRefs[queue]._withUnsafeGuaranteedRef { $0.enqueueBulk(scratch, count: Self.rxRearmBatch) }
+        rxRearmPending[queue] &-= Self.rxRearmBatch
+    }
+
+    /// `ixgbe_recv_pkts`: a new buffer for the descriptor of each frame taken, up to `count`;
+    /// the first that the pool cannot give ends the receive (`rx_mbuf_alloc_failed` + 1), its
+    /// frame left for a later one. Returns how many frames may be taken.
+    func armReplacements(_ queue: Int, count: Int) -> Int {
+        let armed = rxArmedRefs[queue]
+        for taken in 0..<count {
+            guard let buffer = pool.allocate() else {
+                totals.rxNoMbuf &+= 1
+                return taken
+            }
+            _ = armed._withUnsafeGuaranteedRef { $0.enqueue(buffer.raw) }
+        }
+        return count
     }
 
     /// What ixgbe's vector RX takes of a request for `capacity` frames: at most 32 (its rearm
