@@ -98,6 +98,19 @@ final class ConfigTests: XCTestCase {
               - { in: { port: tap, vlan: any }, out: { port: vf3 } }
             """)
         XCTAssertEqual(config.portConfigurations.map(\.transmitsChains), [false, true, false, false, false])
+        let mock = try load("""
+            ports:
+              - { name: replay, device: "mock:rx_pcap=in.pcap" }
+              - { name: out, device: "mock:tx_pcap=out.pcap" }
+              - { name: vf0, device: "mock:pf=p" }
+              - { name: vf1, device: "mock:pf=p" }
+            rules:
+              - { in: { port: replay, vlan: any }, out: { port: out } }
+              - { in: { port: out, vlan: any }, out: { port: vf0 } }
+              - { in: { port: vf0, vlan: any }, out: { port: vf1 } }
+            """)
+        XCTAssertEqual(mock.portConfigurations.map(\.transmitsChains), [false, true, false, false],
+                       "a standalone mock reading rx_pcap chains as the pcap PMD; an emulated PF's VF does not")
     }
 
     func testPortsInNoRule() throws {

@@ -311,6 +311,34 @@ final class MockDeviceTests: XCTestCase {
         XCTAssertEqual(vf.counters.ipackets, 2)
     }
 
+    /// Without an offload ixgbevf's TX path is the simple or vector one, which sends a chain's
+    /// first buffer alone and never frees the others (`ixgbe_set_tx_function`,
+    /// `rte_pktmbuf_prefree_seg`); with RTE_ETH_TX_OFFLOAD_MULTI_SEGS the whole frame leaves.
+    func testChainedFramesNeedMultiSegmentTransmit() throws {
+        let dir = try temporaryDirectory()
+        let jumbo = frame(to: 0, payload: 5000)
+        try PcapFile.write([jumbo], to: "\(dir)/in.pcap")
+        for multiSegment in [false, true] {
+            let pool = MockPool(size: 64 + 64 + 3)
+            let vf = try MockVF(rxPcap: "\(dir)/in.pcap", txPcap: "\(dir)/out.pcap", pool: pool)
+            var c = PortConfiguration()
+            c.rxDescriptors = 64
+            c.txDescriptors = 64
+            c.transmitsChains = multiSegment
+            try vf.configure(c)
+            try vf.start()
+            var got = receiveAll(vf)
+            XCTAssertEqual(got.map(\.isContiguous), [false])
+            XCTAssertEqual(vf.port.transmit(queue: 0, from: &got, count: 1), 1)
+            vf.stop()
+            try vf.flushCapture()
+            let sent = try PcapFile.read("\(dir)/out.pcap")
+            XCTAssertEqual(sent, multiSegment ? [jumbo] : [Array(jumbo.prefix(2048))])
+            XCTAssertEqual(vf.counters.truncatedChains, multiSegment ? 0 : 1)
+            XCTAssertEqual(pool.inUseCount, multiSegment ? 0 : 2, "the segments after the first are lost for good")
+        }
+    }
+
     func testUndersizeOversizeAndCorruptFramesAreIErrors() throws {
         let nic = MockNIC(vfCount: 1)
         let vf = try started(nic, 0) { $0.mtu = 1500 }

@@ -38,6 +38,18 @@ public enum DeviceString: Equatable, Sendable {
     }
 
     public var isMock: Bool { if case .mock = self { true } else { false } }
+
+    /// Whether the device may deliver a frame longer than one buffer as a chain: DPDK's pcap,
+    /// ring, tap and memif PMDs do, and so does a standalone mock VF reading `rx_pcap`, as the
+    /// pcap PMD would. A NIC's RX (an 82599 VF, a VF of an emulated PF) does not, with buffers
+    /// for its MTU (`DPDKForwarder.dataRoom`).
+    public var deliversChains: Bool {
+        switch self {
+        case .pci: false
+        case .vdev: true
+        case .mock: mockSpec.map { $0.pf == nil && $0.rxPcap != nil } ?? false
+        }
+    }
     public var isVirtualDevice: Bool { if case .vdev = self { true } else { false } }
 
     /// A `mock:` device's keys; nil for other devices and for keys the loader refuses.

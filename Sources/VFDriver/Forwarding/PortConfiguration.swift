@@ -57,12 +57,11 @@ extension ForwarderConfig {
     }
 
     /// Whether port `port` may have to send a frame held in several buffers: when it is the
-    /// target of a cross-connect from a virtual device. DPDK's pcap, ring, tap and memif PMDs
-    /// deliver a frame longer than one buffer as a chain, and a cross-connect forwards it
-    /// unchecked (spec section 4). Every other rule checks the MTU, and buffers have room for
-    /// the largest MTU (`DPDKForwarder.dataRoom`); a VF's own RX never chains with that room.
+    /// target of a cross-connect from a device that delivers chains (`DeviceString.deliversChains`),
+    /// which a cross-connect forwards unchecked (spec section 4). Every other rule checks the
+    /// MTU, and buffers have room for the largest MTU (`DPDKForwarder.dataRoom`).
     public func transmitsChains(port: Int) -> Bool {
-        ports.indices.contains { crossConnectTarget(of: $0) == port && ports[$0].device.isVirtualDevice }
+        ports.indices.contains { crossConnectTarget(of: $0) == port && ports[$0].device.deliversChains }
     }
 
     /// Every port's set-up, VLAN filter included.

@@ -95,6 +95,16 @@ public struct MockBuffer: PacketBuffer, Equatable {
         MockBuffer(raw: next).free()
     }
 
+    /// What ixgbe's simple and vector TX paths make of a chain: they send the first buffer's
+    /// bytes (`data_len`) and, reclaiming, free that buffer alone (`rte_pktmbuf_prefree_seg`
+    /// unlinks the rest, which nothing frees). Returns whether there was a rest to lose.
+    func cutToFirstSegment() -> Bool {
+        guard header.pointee.next != nil else { return false }
+        header.pointee.next = nil
+        header.pointee.length = header.pointee.segmentLength
+        return true
+    }
+
     /// Replaces the frame with `bytes`, at the standard headroom, clearing all metadata. What
     /// does not fit continues in buffers from the pool, chained without headroom, as DPDK's pcap
     /// PMD reads a jumbo frame (`eth_pcap_rx_jumbo`). False, the buffer left empty, when the pool

@@ -43,6 +43,10 @@ public final class MockVF {
         public var rxNoMbuf: UInt64 = 0
         /// Frames the PF's anti-spoofing dropped (the PF's SSVPC, per VF).
         public var spoofed: UInt64 = 0
+        /// Frames in several buffers that a TX queue without offloads sent as their first
+        /// buffer alone, losing the other buffers for good, as ixgbe's simple and vector TX
+        /// paths do (ask for `PortConfiguration.transmitsChains`). The hardware counts nothing.
+        public var truncatedChains: UInt64 = 0
     }
 
     public let index: Int
@@ -91,6 +95,10 @@ public final class MockVF {
     public var vectorReceive = true { didSet { chooseReceivePath() } }
     /// The receive path in use, as `ixgbe_set_rx_function` chooses it.
     private(set) var receivesVectors = true
+
+    /// The TX path in use handles frames of several buffers (`ixgbe_xmit_pkts`, chosen when the
+    /// queue has an offload), else it sends their first buffer only (`truncatedChains`).
+    private(set) var sendsChainsWhole = false
 
     func chooseReceivePath() {
         let descriptors = configuration.rxDescriptors
@@ -243,6 +251,8 @@ public final class MockVF {
         releaseRings()
         configuration = c
         chooseReceivePath()
+        // ixgbe_set_tx_function: without offloads, the simple or vector TX path.
+        sendsChainsWhole = c.transmitsChains || c.vlanInsert
         rxRings = (0..<c.rxQueues).map { _ in Ring(capacity: c.rxDescriptors) }
         rxArmedRings = (0..<c.rxQueues).map { _ in Ring(capacity: c.rxDescriptors) }
         txRings = (0..<c.txQueues).map { _ in Ring(capacity: c.txDescriptors) }

@@ -198,7 +198,7 @@ extension MockVF {
     /// buffers stay on their descriptors until the driver reclaims them (`txDoneRings`).
     func processTransmit(queue: Int) {
         guard !txStalled, linkUp, state == .started else { return }
-        let insert = configuration.vlanInsert
+        let insert = configuration.vlanInsert, cutsChains = !sendsChainsWhole
         let waiting = txRefs[queue], done = txDoneRefs[queue]
         let scratch = txScratch + queue * Self.txBurst
         let ownPool = Unmanaged.passUnretained(pool).toOpaque()
@@ -211,6 +211,7 @@ extension MockVF {
                 var octets = 0
                 for i in 0..<n {
                     let buffer = MockBuffer(raw: scratch[i])
+                    if cutsChains && buffer.cutToFirstSegment() { totals.truncatedChains &+= 1 }
                     octets += buffer.length
                     otherPools = otherPools || buffer.header.pointee.pool != ownPool
                     buffer.freeTrailingSegments()
@@ -219,6 +220,7 @@ extension MockVF {
             } else {
                 for i in 0..<n {
                     let buffer = MockBuffer(raw: scratch[i])
+                    if cutsChains && buffer.cutToFirstSegment() { totals.truncatedChains &+= 1 }
                     otherPools = otherPools || buffer.header.pointee.pool != ownPool
                     send(buffer)
                     buffer.freeTrailingSegments()
