@@ -50,7 +50,6 @@ public enum DeviceString: Equatable, Sendable {
         case .mock: mockSpec.map { $0.pf == nil && $0.rxPcap != nil } ?? false
         }
     }
-    public var isVirtualDevice: Bool { if case .vdev = self { true } else { false } }
 
     /// A `mock:` device's keys; nil for other devices and for keys the loader refuses.
     public var mockSpec: MockDeviceSpec? {

@@ -99,11 +99,6 @@ public final class MockVF {
     /// The TX path in use handles frames of several buffers (`ixgbe_xmit_pkts`, chosen when the
     /// queue has an offload), else it sends their first buffer only (`truncatedChains`).
     private(set) var sendsChainsWhole = false
-
-    func chooseReceivePath() {
-        let descriptors = configuration.rxDescriptors
-        receivesVectors = vectorReceive && descriptors > Self.rxRearmBatch && descriptors % Self.rxRearmBatch == 0
-    }
     /// TX frames stay in the ring: the wire (or the PF) takes nothing.
     public var txStalled = false
     /// The next this many frames arriving from the PF have a bad CRC and are dropped.
@@ -309,6 +304,12 @@ public final class MockVF {
         totals = Counters()
         readback = hardware.pointee
         state = .stopped
+    }
+
+    /// ixgbe_set_rx_function: the vector path when check_rx_burst_bulk_alloc_preconditions hold.
+    func chooseReceivePath() {
+        let descriptors = configuration.rxDescriptors
+        receivesVectors = vectorReceive && descriptors > Self.rxRearmBatch && descriptors % Self.rxRearmBatch == 0
     }
 
     /// A buffer on every RX descriptor, as `ixgbevf_dev_start` puts one there
