@@ -3,8 +3,9 @@ import XCTest
 
 /// Random traffic through vf-fwd against `SpecModel`, the spec restated apart from the engine:
 /// tag stacks of any TPID (0x9200 included, which is not one), PCPs, VIDs near the rules' and
-/// 0 and 4095, lengths around each port's MTU, cuts anywhere; on DPDK's pcap PMD and the mock,
-/// with and without VLAN offloads. A failure names its seed.
+/// 0 and 4095, lengths around each port's MTU, cuts anywhere; through a fixed set of rules of
+/// every kind and through random ones; on DPDK's pcap PMD and the mock, with and without VLAN
+/// offloads. A failure names its seed.
 final class RandomTrafficTests: XCTestCase {
     static let mtus = ["a": 1500, "b": 1000, "c": 9000, "d": 1500, "x": 1500, "y": 1500]
     static let rules: [SpecModel.Rule] = [
@@ -26,7 +27,7 @@ final class RandomTrafficTests: XCTestCase {
     ]
     static let vids: [UInt16] = [100, 1001, 300, 200, 3000, 10, 5, 6, 7, 11, 12, 400, 8, 0, 4095]
 
-    static func yaml(device: (Int, String) -> String, offloads: Bool) -> String {
+    static func yaml(mtus: [String: Int], rules: [SpecModel.Rule], device: (Int, String) -> String, offloads: Bool) -> String {
         func vlan(_ v: SpecModel.VLAN?) -> String {
             switch v {
             case nil: "any"
@@ -37,11 +38,11 @@ final class RandomTrafficTests: XCTestCase {
         let ports = mtus.keys.sorted().enumerated().map { i, name in
             "  - { name: \(name), device: \"\(device(i, name))\", mtu: \(mtus[name]!), vlan-offload: \(offloads) }"
         }
-        let rules = Self.rules.map { r in
+        let rules = rules.map { r in
             "  - { in: { port: \(r.inPort), vlan: \(vlan(r.match)) }, out: { port: \(r.outPort)"
                 + (r.output.map { ", vlan: \(vlan($0))" } ?? "") + " } }"
         }
-        return (["ports:"] + ports + ["rules:"] + rules).joined(separator: "\n") + "\n"
+        return (["ports:"] + ports + (rules.isEmpty ? ["rules: []"] : ["rules:"] + rules)).joined(separator: "\n") + "\n"
     }
 
     static func randomFrame(_ random: inout SeededGenerator) -> [UInt8] {
@@ -61,24 +62,44 @@ final class RandomTrafficTests: XCTestCase {
         return frame
     }
 
-    func check(seed: UInt64, framesPerPort: Int, device: @escaping (Int, String, String, String) -> String,
+    /// Random rules among two to four ports of random MTUs: every kind of match and rewrite,
+    /// forward-as-it-came, cross-connects, ports sending to themselves, ports without rules.
+    static func randomRules(_ random: inout SeededGenerator) -> (mtus: [String: Int], rules: [SpecModel.Rule]) {
+        let ports = ["p", "q", "r", "s"].prefix(Int.random(in: 2...4, using: &random))
+        let mtus = Dictionary(uniqueKeysWithValues: ports.map { ($0, [68, 1000, 1500, 9000].randomElement(using: &random)!) })
+        let stacks: [SpecModel.VLAN] = [.untagged, .stack([100]), .stack([200]), .stack([5]), .stack([3000, 10]), .stack([100, 200])]
+        var rules: [SpecModel.Rule] = []
+        for _ in 0..<Int.random(in: 0...7, using: &random) {
+            let inPort = ports.randomElement(using: &random)!, outPort = ports.randomElement(using: &random)!
+            let match: SpecModel.VLAN? = Int.random(in: 0..<5, using: &random) == 0 ? nil : stacks.randomElement(using: &random)!
+            // Two rules with one `in` are a config error.
+            guard !rules.contains(where: { $0.inPort == inPort && $0.match == match }) else { continue }
+            let output: SpecModel.VLAN? = match == nil || Int.random(in: 0..<5, using: &random) == 0 ? nil : stacks.randomElement(using: &random)!
+            rules.append(.init(inPort: inPort, match: match, outPort: outPort, output: output))
+        }
+        return (mtus, rules)
+    }
+
+    func check(seed: UInt64, framesPerPort: Int, randomRules: Bool = false, device: @escaping (Int, String, String, String) -> String,
                offloads: Bool, eal: [String] = []) throws {
         var random = SeededGenerator(state: seed)
+        let (mtus, rules) = randomRules ? Self.randomRules(&random) : (Self.mtus, Self.rules)
         let dir = try temporaryDirectory("\(name)-\(seed)")
         var received: [String: [[UInt8]]] = [:]
-        for port in Self.mtus.keys.sorted() {
+        for port in mtus.keys.sorted() {
             received[port] = (0..<framesPerPort).map { _ in Self.randomFrame(&random) }
             try PcapFile.write(received[port]!, to: "\(dir)/in-\(port).pcap")
         }
-        let yaml = Self.yaml(device: { i, port in device(i, port, "\(dir)/in-\(port).pcap", "\(dir)/out-\(port).pcap") },
+        let yaml = Self.yaml(mtus: mtus, rules: rules, device: { i, port in device(i, port, "\(dir)/in-\(port).pcap", "\(dir)/out-\(port).pcap") },
                              offloads: offloads)
         try yaml.write(toFile: "\(dir)/random.yaml", atomically: true, encoding: .utf8)
         let result = try VFFwdProcess.run(["run", "--config", "\(dir)/random.yaml", "--duration", "1.5",
                                            "--stats-json", "\(dir)/stats.json", "--quiet"] + eal)
-        XCTAssertEqual(result.status, 0, result.stderr)
-        let (expected, counts) = SpecModel(mtus: Self.mtus, rules: Self.rules).forward(received)
+        XCTAssertEqual(result.status, 0, "seed \(seed): \(result.stderr)\n\(yaml)")
+        guard result.status == 0 else { return }
+        let (expected, counts) = SpecModel(mtus: mtus, rules: rules).forward(received)
         let stats = try StatsJSON(path: "\(dir)/stats.json")
-        for port in Self.mtus.keys.sorted() {
+        for port in mtus.keys.sorted() {
             // Frames of several in ports interleave on an out port: compare them sorted.
             let sent = try PcapFile.read("\(dir)/out-\(port).pcap")
             let sortedSent = sent.sorted { $0.lexicographicallyPrecedes($1) }
@@ -111,6 +132,20 @@ final class RandomTrafficTests: XCTestCase {
 
     /// Tags the mock's RX strip took off are classified, and tags its TX insert adds are written,
     /// exactly as the software path does.
+    func testRandomRulesThroughPcapPortsMatchTheSpec() throws {
+        for seed: UInt64 in 101...106 {
+            try check(seed: seed, framesPerPort: 150, randomRules: true,
+                      device: { i, _, rx, tx in "net_pcap\(i),rx_pcap=\(rx),tx_pcap=\(tx)" }, offloads: false, eal: PcapForwardingTests.eal)
+        }
+    }
+
+    func testRandomRulesThroughMockPortsMatchTheSpec() throws {
+        for seed: UInt64 in 201...206 {
+            try check(seed: seed, framesPerPort: 150, randomRules: true, device: { _, _, rx, tx in "mock:rx_pcap=\(rx),tx_pcap=\(tx)" },
+                      offloads: seed % 2 == 0)
+        }
+    }
+
     func testRandomTrafficThroughMockPortsWithOffloadsMatchesTheSpec() throws {
         for seed: UInt64 in 7...9 {
             try check(seed: seed, framesPerPort: 400, device: { _, _, rx, tx in "mock:rx_pcap=\(rx),tx_pcap=\(tx)" }, offloads: true)
