@@ -21,7 +21,9 @@ public final class MockNIC {
     private var macEntriesInUse = 0
 
     /// A PF with `vfCount` VFs (1...63) sharing one pool of `poolSize` buffers of `dataRoom`
-    /// bytes (jumbo frames need more than the default). VF i has MAC 02:09:00:00:`number`:i (the
+    /// bytes (jumbo frames need more than the default). Size it as for DPDK: a started VF holds a
+    /// buffer on each of its RX descriptors, and its TX descriptors keep sent buffers until
+    /// reclaimed. VF i has MAC 02:09:00:00:`number`:i (the
     /// PF assigns it; ixgbevf would otherwise pick a random one); PFs of one test or config
     /// take different numbers.
     public init(vfCount: Int, poolSize: Int = 8192, dataRoom: Int = 2048 + MockPool.headroom, number: UInt8 = 0) {
