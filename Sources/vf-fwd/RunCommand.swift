@@ -106,6 +106,7 @@ struct RunCommand: ParsableCommand {
         if !quiet {
             for (port, facts) in zip(parsed.ports, forwarder.portFacts) { print("\(port.name): \(facts.description)") }
         }
+        awaitLinks(forwarder, parsed)
         let clock = RunClock(duration: duration, statsInterval: statsInterval)
         var previous = (time: 0.0, counters: Array(repeating: PortCounters(), count: parsed.ports.count))
         var links = Array(repeating: true, count: parsed.ports.count)
@@ -139,6 +140,31 @@ struct RunCommand: ParsableCommand {
             StatsReport.Port(name: parsed.ports[$0].name, counters: counters[$0], device: device[$0])
         })
         return RunOutcome(report: report, problem: problems.isEmpty ? nil : problems.joined(separator: "; "))
+    }
+
+    /// How long `awaitLinks` waits, as dpdk-testpmd and DPDK's l2fwd do
+    /// (`check_all_ports_link_status`: 90 checks 100 ms apart).
+    static let linkWaitSeconds = 9.0
+
+    /// Waits, before forwarding, until every port's link is up (a memif or tap peer connecting,
+    /// a NIC finishing autonegotiation), checking every 100 ms, for `linkWaitSeconds` at most,
+    /// so a source that starts at once (a traffic file) does not meet a port still coming up.
+    /// A port still down then is reported by the run's first link check, and forwarding starts
+    /// anyway. A stop signal ends the wait. Not part of `--duration`.
+    func awaitLinks(_ forwarder: some Forwarder, _ parsed: ForwarderConfig) {
+        var down = parsed.ports.indices.filter { !forwarder.linksUp[$0] }
+        guard !down.isEmpty else { return }
+        let start = DispatchTime.now().uptimeNanoseconds
+        func waited() -> Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+        if !quiet {
+            let names = down.map { parsed.ports[$0].name }.joined(separator: ", ")
+            print("waiting up to \(Int(Self.linkWaitSeconds)) s for the link of \(names)")
+        }
+        while !down.isEmpty, waited() < Self.linkWaitSeconds, !stopRequested.load(ordering: .relaxed) {
+            usleep(100_000)
+            down = down.filter { !forwarder.linksUp[$0] }
+        }
+        if !quiet, down.isEmpty { print(String(format: "links up after %.1f s", waited())) }
     }
 
     /// One line: per port, packets so far and the rate since the previous line.

@@ -189,6 +189,36 @@ final class PcapForwardingTests: XCTestCase {
         XCTAssertEqual(stats.value("a", "rx_packets"), stats.port("a")["device"].flatMap { ($0 as? [String: Any])?["ipackets"] as? Int })
     }
 
+    /// Two memif ports of one process, server and client on one socket: their links come up
+    /// only once they connect, which vf-fwd waits for before forwarding, and the server can
+    /// send only into buffers the client's receive gave it, which the lane's first, empty
+    /// receive does; so every frame of the traffic file crosses, from the first.
+    func testMemifPairForwardsEveryFrameFromTheFirst() throws {
+        let dir = try temporaryDirectory()
+        let sizes = (0..<300).map { [0, 46, 100, 1400][$0 % 4] }
+        try PcapFile.write(sizes.enumerated().map { Frame(tags: [tag(100, pcp: 3)], payloadBytes: $1, seed: $0).bytes }, to: "\(dir)/in.pcap")
+        try PcapFile.write([], to: "\(dir)/empty.pcap")
+        try """
+            ports:
+              - { name: src, device: "net_pcap0,rx_pcap=\(dir)/in.pcap,tx_pcap=\(dir)/back.pcap" }
+              - { name: m0, device: "net_memif0,role=server,socket=\(dir)/m.sock,id=0" }
+              - { name: m1, device: "net_memif1,role=client,socket=\(dir)/m.sock,id=0" }
+              - { name: dst, device: "net_pcap1,rx_pcap=\(dir)/empty.pcap,tx_pcap=\(dir)/out.pcap" }
+            rules:
+              - { in: { port: src, vlan: any }, out: { port: m0 } }
+              - { in: { port: m1, vlan: 100 }, out: { port: dst, vlan: 200 } }
+            """.write(toFile: "\(dir)/memif.yaml", atomically: true, encoding: .utf8)
+        let result = try VFFwdProcess.run(["run", "--config", "\(dir)/memif.yaml", "--duration", "1", "--stats-json", "\(dir)/s.json"] + Self.eal)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        XCTAssertTrue(result.stdout.contains("waiting up to 9 s for the link of m0, m1"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("links up after"), result.stdout)
+        XCTAssertEqual(try PcapFile.read("\(dir)/out.pcap"),
+                       sizes.enumerated().map { Frame(tags: [tag(200, pcp: 3)], payloadBytes: $1, seed: $0).bytes })
+        let stats = try StatsJSON(path: "\(dir)/s.json")
+        XCTAssertEqual(stats.value("dst", "tx_packets"), 300)
+        XCTAssertEqual(stats.total("dropped"), 0)
+    }
+
     /// A net_ring port is a loop: what it sends comes back on its RX. Frames still in that loop
     /// when the run ends were not received; the ring PMD would not free them at close, so vf-fwd
     /// does, and still exits 0 with every buffer back in its pool.

@@ -82,11 +82,23 @@ public final class ForwardingLane<Port: PacketPort> {
     /// Polls until `stop` is set, calling `tick` every 64 polls (for timers and stats).
     @inlinable
     public func run(until stop: UnsafeAtomic<Bool>, tick: () -> Void = {}) {
+        primeReceiveQueues()
         var polls = 0
         while !stop.load(ordering: .relaxed) {
             _ = poll()
             polls &+= 1
             if polls & 63 == 0 { tick() }
+        }
+    }
+
+    /// Asks every queue for no frames, before the first burst: a PMD whose receive gives its
+    /// peer the buffers the peer sends into (memif's client side refills its ring there,
+    /// `eth_memif_rx`) then lets the peer take the first burst, which would otherwise find no
+    /// room until the lane came round to this port and drop as `tx_full`.
+    @usableFromInline
+    func primeReceiveQueues() {
+        for index in 0..<rxPairCount {
+            _ = ports[rxPairs[index].port].receive(queue: rxPairs[index].queue, into: received, capacity: 0)
         }
     }
 
