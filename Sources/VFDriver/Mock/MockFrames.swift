@@ -13,7 +13,8 @@ final class MockFrameSource {
     let frameCount: Int
     /// Start again at the first frame after the last (DPDK pcap PMD's `infinite_rx`).
     let infinite: Bool
-    var next = 0
+    /// Read and assigned once per poll, whole: the runtime exclusivity check is not needed.
+    @exclusivity(unchecked) var next = 0
     let scratch = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 64)
 
     init(frames: [[UInt8]], infinite: Bool) {

@@ -7,6 +7,10 @@ import PacketRing
 /// The "hardware" side (frames arriving from the PF or an `rx_pcap` file, frames leaving the TX
 /// ring) runs inside the calls that touch it; each queue has one producer and one consumer, as
 /// on the real device, so a test may inject on one thread while a lane polls on another.
+///
+/// The properties the data path reads on every poll are `@exclusivity(unchecked)`: each is
+/// only ever read or assigned whole, never passed `inout`, so no two accesses can overlap, and
+/// the runtime check each access would otherwise call cost the mock a twentieth of its time.
 public final class MockVF {
     /// 82599 VF limits as ixgbevf reports them (ixgbevf_dev_info_get, IXGBE_MAX_VF_MC_ENTRIES).
     public static let maxMTU = 9710
@@ -52,9 +56,9 @@ public final class MockVF {
     public let index: Int
     public let pool: MockPool
     public let mac: [UInt8]
-    public private(set) var configuration = PortConfiguration()
-    public private(set) var state = State.stopped
-    public private(set) var linkUp = true
+    @exclusivity(unchecked) public private(set) var configuration = PortConfiguration()
+    @exclusivity(unchecked) public private(set) var state = State.stopped
+    @exclusivity(unchecked) public private(set) var linkUp = true
     /// The PF lets frames reach the VF (VFRE). An 82599 keeps one frame size per port, so a
     /// Linux PF turns a VF's receive off when the VF starts asking for frames over 1518 bytes
     /// while the PF's MTU is 1500 or less (`ixgbe_set_vf_lpe`), and on again when it asks for
@@ -94,13 +98,13 @@ public final class MockVF {
     /// as its scalar path (`ixgbe_recv_pkts`), any count.
     public var vectorReceive = true { didSet { chooseReceivePath() } }
     /// The receive path in use, as `ixgbe_set_rx_function` chooses it.
-    private(set) var receivesVectors = true
+    @exclusivity(unchecked) private(set) var receivesVectors = true
 
     /// The TX path in use handles frames of several buffers (`ixgbe_xmit_pkts`, chosen when the
     /// queue has an offload), else it sends their first buffer only (`truncatedChains`).
-    private(set) var sendsChainsWhole = false
+    @exclusivity(unchecked) private(set) var sendsChainsWhole = false
     /// TX frames stay in the ring: the wire (or the PF) takes nothing.
-    public var txStalled = false
+    @exclusivity(unchecked) public var txStalled = false
     /// The next this many frames arriving from the PF have a bad CRC and are dropped.
     public var corruptNextFrames = 0
 
@@ -130,10 +134,10 @@ public final class MockVF {
     var txRings: [DescriptorRing] = [] { didSet { txRefs = Self.references(txRings, replacing: txRefs) } }
     var txDoneRings: [DescriptorRing] = [] { didSet { txDoneRefs = Self.references(txDoneRings, replacing: txDoneRefs) } }
     /// The same rings as unowned references, so the data path reaches them without retaining.
-    var rxRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
-    var rxArmedRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
-    var txRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
-    var txDoneRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
+    @exclusivity(unchecked) var rxRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
+    @exclusivity(unchecked) var rxArmedRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
+    @exclusivity(unchecked) var txRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
+    @exclusivity(unchecked) var txDoneRefs = UnsafeMutableBufferPointer<Unmanaged<DescriptorRing>>(start: nil, count: 0)
     /// ixgbe's TX defaults (DEFAULT_TX_FREE_THRESH, DEFAULT_TX_RS_THRESH).
     static let txFreeThreshold = 32
     static let txReclaimBatch = 32
