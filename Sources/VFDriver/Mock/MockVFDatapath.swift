@@ -68,6 +68,14 @@ extension MockVF {
         }
     }
 
+    /// Buffers on the VF's TX descriptors: frames waiting for the wire, and sent ones whose
+    /// buffers the driver has not reclaimed yet (ixgbe reclaims 32 at a time).
+    public var buffersOnTransmitDescriptors: Int {
+        (0..<txRefs.count).reduce(0) { sum, q in
+            sum + txRefs[q]._withUnsafeGuaranteedRef { $0.count } + txDoneRefs[q]._withUnsafeGuaranteedRef { $0.count }
+        }
+    }
+
     /// Every RX queue of a started VF has a descriptor the NIC may fill (one not started takes
     /// nothing, and loses what comes).
     var mayFillEveryReceiveQueue: Bool {
