@@ -94,4 +94,31 @@ final class MockSwitchingTests: MockVFTestCase {
         a.stop()
         XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }
+
+    /// The mock example of the README, as written there, with what its last comment promises.
+    func testTheREADMEExample() throws {
+        let nic = MockNIC(vfCount: 1)              // an 82599 PF with one VF, and their pool
+        let vf = nic.vfs[0]
+        vf.spoofCheck = false                      // `ip link set PF vf 0 spoofchk off`: it forwards others' frames
+        var setup = PortConfiguration()
+        setup.vlanFilter = [100]                   // as on hardware, the PF drops the other VLANs
+        try vf.configure(setup)
+        try vf.start()                             // every RX descriptor takes a pool buffer
+
+        let frame = vf.mac + [2, 0, 0, 0, 0, 1] + [0x81, 0x00, 0x00, 100, 0x08, 0x00] + [UInt8](repeating: 0, count: 46)
+        nic.injectFromUplink(frame)                // a frame on the wire for the VF's MAC, VLAN 100
+        let burst = UnsafeMutablePointer<MockBuffer>.allocate(capacity: 32)
+        let n = vf.port.receive(queue: 0, into: burst, capacity: 32)   // your poll loop
+        burst[0].data[15] = 200                    // your code: VLAN 100 becomes 200
+        let sent = vf.port.transmit(queue: 0, from: burst, count: n)   // out through the PF's uplink
+        vf.stop()                                  // the descriptors give their buffers back
+        // nic.drainUplink() holds the frame with VLAN 200; nic.pool.inUseCount is 0 again
+        burst.deallocate()
+        XCTAssertEqual(n, 1)
+        XCTAssertEqual(sent, 1)
+        var expected = frame
+        expected[15] = 200
+        XCTAssertEqual(nic.drainUplink(), [expected])
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
 }
