@@ -87,11 +87,9 @@ final class MockFrameSource {
                 guard infinite else { break }
                 index = 0
             }
-            // The NIC may fill every armed descriptor but the one at the tail register.
             let count = ringRef._withUnsafeGuaranteedRef { $0.count }
-            let fillable = armedRef._withUnsafeGuaranteedRef { $0.count } - 1
             // Nested two-argument min: the variadic one would allocate its arguments' array.
-            let missing = min(min(wanted - count, fillable), min(64, infinite ? 64 : frameCount - index))
+            let missing = min(min(wanted - count, vf.fillableDescriptors(0)), min(64, infinite ? 64 : frameCount - index))
             if missing <= 0 { break }
             var n = armedRef._withUnsafeGuaranteedRef { $0.dequeueBurst(into: scratch, count: missing) }
             var poolRanDry = false

@@ -23,9 +23,8 @@ public final class MockNIC {
     /// A PF with `vfCount` VFs (1...63) sharing one pool of `poolSize` buffers of `dataRoom`
     /// bytes (jumbo frames need more than the default). Size it as for DPDK: a started VF holds a
     /// buffer on each of its RX descriptors, and its TX descriptors keep sent buffers until
-    /// reclaimed. VF i has MAC 02:09:00:00:`number`:i (the
-    /// PF assigns it; ixgbevf would otherwise pick a random one); PFs of one test or config
-    /// take different numbers.
+    /// reclaimed. VF i has MAC 02:09:00:00:`number`:i (the PF assigns it; ixgbevf would
+    /// otherwise pick a random one); PFs of one test or config take different numbers.
     public init(vfCount: Int, poolSize: Int = 8192, dataRoom: Int = 2048 + MockPool.headroom, number: UInt8 = 0) {
         precondition((1...63).contains(vfCount), "an 82599 has at most 63 VFs")
         let pool = MockPool(size: poolSize, dataRoom: dataRoom)

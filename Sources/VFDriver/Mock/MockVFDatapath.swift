@@ -79,15 +79,17 @@ extension MockVF {
     /// Every RX queue of a started VF has a descriptor the NIC may fill (one not started takes
     /// nothing, and loses what comes).
     var mayFillEveryReceiveQueue: Bool {
-        state != .started || (0..<rxArmedRefs.count).allSatisfy { q in rxArmedRefs[q]._withUnsafeGuaranteedRef { $0.count > 1 } }
+        state != .started || (0..<rxArmedRefs.count).allSatisfy { fillableDescriptors($0) > 0 }
     }
 
-    /// The buffer of the next descriptor the NIC fills on RX `queue`, or nil when it has none
-    /// (the one at the tail register is never the NIC's).
+    /// RX descriptors of `queue` the NIC may fill now: every armed one but the one at the tail
+    /// register, which is never the NIC's.
+    func fillableDescriptors(_ queue: Int) -> Int { rxArmedRefs[queue]._withUnsafeGuaranteedRef { $0.count } - 1 }
+
+    /// The buffer of the next descriptor the NIC fills on RX `queue`, or nil when it has none.
     func takeArmedBuffer(_ queue: Int) -> MockBuffer? {
-        rxArmedRefs[queue]._withUnsafeGuaranteedRef { armed in
-            armed.count > 1 ? armed.dequeue().map(MockBuffer.init(raw:)) : nil
-        }
+        guard fillableDescriptors(queue) > 0 else { return nil }
+        return rxArmedRefs[queue]._withUnsafeGuaranteedRef { $0.dequeue() }.map(MockBuffer.init(raw:))
     }
 
     /// RXDCTL.VME: the outer 0x8100 tag moves into the descriptor (mbuf vlan_tci).
@@ -210,30 +212,21 @@ extension MockVF {
         let waiting = txRefs[queue], done = txDoneRefs[queue]
         let scratch = txScratch + queue * Self.txBurst
         let ownPool = Unmanaged.passUnretained(pool).toOpaque()
+        // With nowhere to deliver, each burst is counted once, as the wire would count it.
+        let delivers = nic != nil || sink != nil || insert
         var otherPools = false
         while true {
             let n = waiting._withUnsafeGuaranteedRef { $0.dequeueBurst(into: scratch, count: Self.txBurst) }
             if n == 0 { break }
-            if nic == nil && sink == nil && !insert {
-                // Nowhere to deliver: count the burst once, as the wire would.
-                var octets = 0
-                for i in 0..<n {
-                    let buffer = MockBuffer(raw: scratch[i])
-                    if cutsChains && buffer.cutToFirstSegment() { totals.truncatedChains &+= 1 }
-                    octets += buffer.length
-                    otherPools = otherPools || buffer.header.pointee.pool != ownPool
-                    buffer.freeTrailingSegments()
-                }
-                hardware.pointee.sent(octets, packets: n)
-            } else {
-                for i in 0..<n {
-                    let buffer = MockBuffer(raw: scratch[i])
-                    if cutsChains && buffer.cutToFirstSegment() { totals.truncatedChains &+= 1 }
-                    otherPools = otherPools || buffer.header.pointee.pool != ownPool
-                    send(buffer)
-                    buffer.freeTrailingSegments()
-                }
+            var octets = 0
+            for i in 0..<n {
+                let buffer = MockBuffer(raw: scratch[i])
+                if cutsChains && buffer.cutToFirstSegment() { totals.truncatedChains &+= 1 }
+                otherPools = otherPools || buffer.header.pointee.pool != ownPool
+                if delivers { send(buffer) } else { octets += buffer.length }
+                buffer.freeTrailingSegments()
             }
+            if !delivers { hardware.pointee.sent(octets, packets: n) }
             // Always room: both rings share the queue's descriptors, which transmit never overfills.
             _ = done._withUnsafeGuaranteedRef { $0.enqueueBulk(scratch, count: n) }
         }
