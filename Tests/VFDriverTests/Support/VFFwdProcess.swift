@@ -30,9 +30,16 @@ struct VFFwdProcess {
     }
 }
 
+/// The directory all of this test process's files go under; removed when the process exits, so
+/// test runs leave nothing behind in /tmp.
+private let testFilesRoot: String = {
+    atexit { try? FileManager.default.removeItem(atPath: NSTemporaryDirectory() + "vfdriver-tests-\(getpid())") }
+    return NSTemporaryDirectory() + "vfdriver-tests-\(getpid())/"
+}()
+
 /// A fresh directory for one test's files.
 func temporaryDirectory(_ name: String = #function) throws -> String {
-    let path = NSTemporaryDirectory() + "vfdriver-tests-\(getpid())/" + name.filter { $0.isLetter || $0.isNumber }
+    let path = testFilesRoot + name.filter { $0.isLetter || $0.isNumber }
     try? FileManager.default.removeItem(atPath: path)
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     return path
