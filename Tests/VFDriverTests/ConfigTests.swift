@@ -258,6 +258,18 @@ final class ConfigTests: XCTestCase {
         assertError(header + "rules: [\u{7}]\n", line: 6, contains: "YAML: control characters are not allowed")
     }
 
+    /// Yams composes recursively: nesting thousands deep crashed vf-fwd on a stack overflow.
+    func testDeepNestingIsAnErrorNotACrash() {
+        let brackets = 100_000
+        assertError(header + "rules: " + String(repeating: "[", count: brackets) + String(repeating: "]", count: brackets) + "\n",
+                    line: 6, contains: "YAML nested deeper than 64 levels; a vf-fwd config nests 5")
+        // Block nesting, a level per line: the 65th collection is the sequence on line 65.
+        let lines = (0..<10_000).map { String(repeating: " ", count: $0) + "-\n" }.joined()
+        assertError("rules:\n" + lines, line: 65, contains: "nested deeper than 64")
+        // A malformed file still gets libyaml's error when it is not too deep before it.
+        assertError(header + "rules: [[[x]]\n", line: 7, contains: "YAML syntax")
+    }
+
     func testDeviceStrings() {
         XCTAssertEqual(DeviceString("0000:03:10.0")?.ealArguments, ["-a", "0000:03:10.0"])
         XCTAssertEqual(DeviceString("03:10.1")?.ethdevName, "0000:03:10.1")

@@ -19,6 +19,9 @@ private struct ConfigLoader {
     }
 
     mutating func load(_ yaml: String) throws(ConfigError) -> ForwarderConfig {
+        if let line = YAMLNesting.firstLineTooDeep(in: yaml) {
+            throw ConfigError(file: file, line: line, "YAML nested deeper than \(YAMLNesting.maximumDepth) levels; a vf-fwd config nests 5")
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: yaml) else {
