@@ -41,7 +41,7 @@ struct FuzzBuffer: PacketBuffer {
         return data
     }
     func trimFront(_ count: Int) {
-        precondition(count <= state.pointee.length)
+        require(count <= state.pointee.length, "trimmed more bytes than the frame holds")
         state.pointee.offset += count
         state.pointee.length -= count
     }

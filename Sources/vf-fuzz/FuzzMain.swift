@@ -1,15 +1,16 @@
 import Foundation
 
-/// The fuzz target, named by the first argument: `vlan` (VLANFuzz) or `pcap` (PcapFuzz). The
-/// other arguments are libFuzzer's when built with `-sanitize-coverage=... -DFUZZING`;
-/// otherwise they are input files to replay (a corpus, a crash).
+/// The fuzz target, named by the first argument: `vlan` (VLANFuzz), `pcap` (PcapFuzz) or
+/// `config` (ConfigFuzz). The other arguments are libFuzzer's when built with
+/// `-sanitize-coverage=... -DFUZZING`; otherwise they are input files to replay (a corpus, a crash).
 enum FuzzTarget: String {
-    case vlan, pcap
+    case vlan, pcap, config
 
     func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) {
         switch self {
         case .vlan: VLANFuzz.testOneInput(data, size)
         case .pcap: PcapFuzz.testOneInput(data, size)
+        case .config: ConfigFuzz.testOneInput(data, size)
         }
     }
 
@@ -19,11 +20,17 @@ enum FuzzTarget: String {
     /// The target `name` names; exits with usage for any other name.
     static func named(_ name: String?) -> FuzzTarget {
         guard let target = name.flatMap(FuzzTarget.init(rawValue:)) else {
-            FileHandle.standardError.write(Data("usage: vf-fuzz vlan|pcap [LIBFUZZER-ARGS | FILES]\n".utf8))
+            FileHandle.standardError.write(Data("usage: vf-fuzz vlan|pcap|config [LIBFUZZER-ARGS | FILES]\n".utf8))
             exit(2)
         }
         return target
     }
+}
+
+/// A property every input must keep. Unlike `precondition`, it prints its message in the
+/// optimised builds fuzzing uses, so that a finding says which property broke.
+func require(_ condition: Bool, _ message: @autoclosure () -> String) {
+    if !condition { fatalError(message()) }
 }
 
 #if FUZZING

@@ -6,6 +6,6 @@ import VFDriver
 enum PcapFuzz {
     static func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) {
         guard let frames = try? PcapFile.frames(in: Array(UnsafeBufferPointer(start: data, count: size)), path: "input") else { return }
-        precondition(frames.reduce(0) { $0 + $1.count } <= size, "more packet bytes than the file holds")
+        require(frames.reduce(0) { $0 + $1.count } <= size, "more packet bytes than the file holds")
     }
 }

@@ -43,15 +43,15 @@ enum VLANFuzz {
         // The translate table is a shortcut: the general decision gives the same verdict and bytes.
         let general = FuzzBuffer(frame, strippedTCI: stripped)
         defer { general.release() }
-        precondition(plan.decide(general, inPort: inPort, shortcut: false) == verdict, "translate table disagrees")
-        precondition(verdict < 0 || general.bytes == buffer.bytes, "translate table rewrote differently")
+        require(plan.decide(general, inPort: inPort, shortcut: false) == verdict, "translate table disagrees")
+        require(verdict < 0 || general.bytes == buffer.bytes, "translate table rewrote differently")
         guard verdict >= 0, !before.isMalformed else { return }
         // Bytes after the in-frame stack are never touched; MACs never change.
         let tail = frame.count - TagStack.macBytes - before.inFrame * TagStack.tagBytes
         let out = buffer.bytes
-        precondition(out.count >= tail + TagStack.macBytes, "frame shrank into its payload")
-        precondition(Array(out.suffix(tail)) == Array(frame.suffix(tail)), "payload changed")
-        precondition(Array(out.prefix(TagStack.macBytes)) == Array(frame.prefix(TagStack.macBytes)), "MACs changed")
+        require(out.count >= tail + TagStack.macBytes, "frame shrank into its payload")
+        require(Array(out.suffix(tail)) == Array(frame.suffix(tail)), "payload changed")
+        require(Array(out.prefix(TagStack.macBytes)) == Array(frame.prefix(TagStack.macBytes)), "MACs changed")
 
         // Through a lane: every frame is sent or dropped for one reason, and freed; bytes are
         // counted as on the wire (a stripped tag received, a tag left to TX insert sent).
@@ -64,9 +64,9 @@ enum VLANFuzz {
         var a = PortCounters(), b = PortCounters()
         lane.counters.read(port: 0, into: &a)
         lane.counters.read(port: 1, into: &b)
-        precondition(a.rxPackets == 1 && a.rxPackets == a.txPackets + b.txPackets + a.dropped, "accounting identity")
-        precondition(live.pointee == 0, "a buffer was not freed")
-        precondition(a.rxBytes == UInt64(frame.count + (stripped == nil ? 0 : TagStack.tagBytes)), "received bytes")
-        precondition(a.txBytes + b.txBytes == UInt64(live[1]), "sent bytes")
+        require(a.rxPackets == 1 && a.rxPackets == a.txPackets + b.txPackets + a.dropped, "accounting identity")
+        require(live.pointee == 0, "a buffer was not freed")
+        require(a.rxBytes == UInt64(frame.count + (stripped == nil ? 0 : TagStack.tagBytes)), "received bytes")
+        require(a.txBytes + b.txBytes == UInt64(live[1]), "sent bytes")
     }
 }

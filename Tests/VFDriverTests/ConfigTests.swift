@@ -253,8 +253,14 @@ final class ConfigTests: XCTestCase {
     }
 
     func testYAMLSyntaxErrorNamesItsLine() {
-        assertError(header + "rules:\n  - in: { port: a, vlan: 1\n", line: 8,
-                    contains: "YAML syntax, column 1: did not find expected ',' or '}' (while parsing a flow mapping at line 7, column 9)")
+        assertError(header + "rules:\n  - in: { port: a, vlan: 1\n  - in: x: y\n", line: 8,
+                    contains: "YAML syntax, column 7: did not find expected ',' or '}' (while parsing a flow mapping at line 7, column 9)")
+        // libyaml marks the end of the input on a line after the last; the error names the last.
+        assertError(header + "rules:\n  - in: { port: a, vlan: 1\n", line: 7,
+                    contains: "YAML syntax, at the end of the file: did not find expected ',' or '}' (while parsing a flow mapping at line 7, column 9)")
+        assertError("ports: [a", line: 1, contains: "at the end of the file")
+        // So does the null node of an empty document.
+        assertError("---\n#", line: 2, contains: "the top level must be a mapping")
         assertError(header + "rules: [\u{7}]\n", line: 6, contains: "YAML: control characters are not allowed")
     }
 
@@ -267,7 +273,7 @@ final class ConfigTests: XCTestCase {
         let lines = (0..<10_000).map { String(repeating: " ", count: $0) + "-\n" }.joined()
         assertError("rules:\n" + lines, line: 65, contains: "nested deeper than 64")
         // A malformed file still gets libyaml's error when it is not too deep before it.
-        assertError(header + "rules: [[[x]]\n", line: 7, contains: "YAML syntax")
+        assertError(header + "rules: [[[x]]\n", line: 6, contains: "YAML syntax")
     }
 
     func testDeviceStrings() {

@@ -3,22 +3,30 @@ import Yams
 extension ForwarderConfig {
     /// Parses and validates a config (spec section 2). Every error names `file` and a line.
     public static func load(yaml: String, file: String) throws(ConfigError) -> ForwarderConfig {
-        var loader = ConfigLoader(file: file)
-        return try loader.load(yaml)
+        var loader = ConfigLoader(file: file, yaml: yaml)
+        return try loader.load()
     }
 }
 
 /// Walks the YAML node tree keeping marks, so each error can point at its line.
 private struct ConfigLoader {
     let file: String
+    let yaml: String
+    /// libyaml marks the end of the input, and a null node there, on a line after the last one,
+    /// which no editor shows: errors name the last line instead.
+    let lastLine: Int
 
-    init(file: String) { self.file = file }
-
-    func error(_ node: Node?, _ problem: String) -> ConfigError {
-        ConfigError(file: file, line: node?.mark?.line ?? 1, problem)
+    init(file: String, yaml: String) {
+        self.file = file
+        self.yaml = yaml
+        lastLine = Self.lastLine(of: yaml)
     }
 
-    mutating func load(_ yaml: String) throws(ConfigError) -> ForwarderConfig {
+    func error(_ node: Node?, _ problem: String) -> ConfigError {
+        ConfigError(file: file, line: min(node?.mark?.line ?? 1, lastLine), problem)
+    }
+
+    mutating func load() throws(ConfigError) -> ForwarderConfig {
         if let line = YAMLNesting.firstLineTooDeep(in: yaml) {
             throw ConfigError(file: file, line: line, "YAML nested deeper than \(YAMLNesting.maximumDepth) levels; a vf-fwd config nests 5")
         }
@@ -31,7 +39,7 @@ private struct ConfigLoader {
         } catch let e as ConfigError {
             throw e
         } catch let e as YamlError {
-            let (line, text) = Self.describe(e)
+            let (line, text) = Self.describe(e, lastLine: lastLine)
             throw ConfigError(file: file, line: line, text)
         } catch {
             throw ConfigError(file: file, line: 1, "YAML: \(error)")
@@ -256,11 +264,12 @@ private struct ConfigLoader {
 
     /// A YAML error on one line, as the others ("YAML syntax, column 3: could not find expected
     /// ':' (while scanning a simple key at line 3, column 5)"), and the line it is on.
-    static func describe(_ error: YamlError) -> (line: Int, text: String) {
+    static func describe(_ error: YamlError, lastLine: Int) -> (line: Int, text: String) {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
              .composer(let context, let problem, let mark, _):
             let within = context.map { " (\($0.text) at line \($0.mark.line), column \($0.mark.column))" } ?? ""
+            if mark.line > lastLine { return (lastLine, "YAML syntax, at the end of the file: \(problem)\(within)") }
             return (mark.line, "YAML syntax, column \(mark.column): \(problem)\(within)")
         case .reader(let problem, let offset, _, let yaml):
             // libyaml's reader counts bytes: the line is one more than the newlines before them.
@@ -269,6 +278,14 @@ private struct ConfigLoader {
         default:
             return (1, "YAML: \(error)")
         }
+    }
+
+    /// The number of the file's last line, counting line breaks as libyaml does (YAML 1.1:
+    /// LF, CR, CR LF, NEL, LS, PS), so that it numbers lines as the errors' marks do.
+    static func lastLine(of yaml: String) -> Int {
+        let breaks: Set<Character> = ["\n", "\r", "\r\n", "\u{85}", "\u{2028}", "\u{2029}"]
+        let count = yaml.reduce(0) { breaks.contains($1) ? $0 + 1 : $0 }
+        return max(1, yaml.last.map { breaks.contains($0) } == false ? count + 1 : count)
     }
 
     static func describe(_ match: VLANMatch) -> String {
