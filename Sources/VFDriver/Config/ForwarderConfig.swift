@@ -59,14 +59,6 @@ public enum VLANStack: Equatable, Hashable, Sendable {
     case untagged
     case single(UInt16)
     case double(outer: UInt16, inner: UInt16)
-
-    public var tagCount: Int {
-        switch self {
-        case .untagged: 0
-        case .single: 1
-        case .double: 2
-        }
-    }
 }
 
 public enum VLANMatch: Equatable, Hashable, Sendable {

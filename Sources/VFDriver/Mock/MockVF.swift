@@ -14,7 +14,6 @@ import PacketRing
 public final class MockVF {
     /// 82599 VF limits as ixgbevf reports them (ixgbevf_dev_info_get, IXGBE_MAX_VF_MC_ENTRIES).
     public static let maxMTU = 9710
-    public static let maxDescriptors = Intel82599.ringDescriptors.upperBound
     public static let maxMulticastAddresses = 30
     /// What a frame may have around its MTU: Ethernet header and two tags (vf-fwd's MTU
     /// excludes tags, spec section 4); no CRC here.
