@@ -51,12 +51,23 @@ struct FuzzBuffer: PacketBuffer {
     }
     func prefetch() {}
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: data, count: length)) }
+    /// The frame as the NIC sends it: with the tag it was asked to insert after the MACs.
+    var wireBytes: [UInt8] {
+        guard let tci = state.pointee.insert else { return bytes }
+        return Array(bytes.prefix(TagStack.macBytes)) + [0x81, 0x00, UInt8(tci >> 8), UInt8(tci & 0xff)] + bytes.dropFirst(TagStack.macBytes)
+    }
 }
 
-/// Delivers one frame, then nothing; frees whatever it is asked to send, adding its bytes on
-/// the wire to `live[1]` (`live[0]` counts buffers not yet freed).
+
+/// A frame sent on a fuzz port, as it went on the wire.
+typealias SentFrame = (port: Int, bytes: [UInt8])
+
+/// Delivers one frame, if it has one, then nothing; frees whatever it is asked to send,
+/// recording it in `sent`. `live` counts the buffers not yet freed.
 struct FuzzPort: PacketPort {
+    let index: Int
     let live: UnsafeMutablePointer<Int>
+    let sent: UnsafeMutablePointer<[SentFrame]>
     let inbound: UnsafeBufferPointer<UInt8>?
     let stripped: UInt16?
     var insertsTags: Bool { false }
@@ -69,7 +80,7 @@ struct FuzzPort: PacketPort {
 
     func transmit(queue: UInt16, from buffers: UnsafeMutablePointer<FuzzBuffer>, count: Int) -> Int {
         for i in 0..<count {
-            live[1] += buffers[i].wireLength
+            sent.pointee.append((index, buffers[i].wireBytes))
             buffers[i].free()
         }
         return count

@@ -5,9 +5,9 @@ import VFDriver
 /// Input: byte 0 picks offload flags, bytes 1-2 a stripped TCI, the rest is the frame.
 /// Checked per input: no crash or out-of-bounds read (each frame sits in an allocation of its
 /// exact size, so AddressSanitizer sees any overread), the payload after the stack is untouched,
-/// the translate-table shortcut decides as the general path does, and the lane's accounting
-/// identity holds with every buffer returned.
-///
+/// the translate-table shortcut decides as the general path does, the lane's accounting
+/// identity holds with every buffer returned, and the lane sends what `SectionFour`, a plain
+/// reading of the spec, says, or drops for the reason it gives.
 enum VLANFuzz {
     static let config = try! ForwarderConfig.load(yaml: """
         ports:
@@ -26,6 +26,7 @@ enum VLANFuzz {
           - { in: { port: a, vlan: any }, out: { port: b } }
           - { in: { port: b, vlan: any }, out: { port: a } }
         """, file: "fuzz.yaml")
+    static let model = SectionFour(config: config)
     static let plans = [false, true].map { insert in ForwardingPlan(config: config, insertsTags: [insert, insert], stripsTags: [true, true]) }
 
     static func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) {
@@ -53,20 +54,40 @@ enum VLANFuzz {
         require(Array(out.suffix(tail)) == Array(frame.suffix(tail)), "payload changed")
         require(Array(out.prefix(TagStack.macBytes)) == Array(frame.prefix(TagStack.macBytes)), "MACs changed")
 
-        // Through a lane: every frame is sent or dropped for one reason, and freed; bytes are
-        // counted as on the wire (a stripped tag received, a tag left to TX insert sent).
-        let live = UnsafeMutablePointer<Int>.allocate(capacity: 2)
-        live.initialize(repeating: 0, count: 2)
-        defer { live.deallocate() }
-        let ports = [FuzzPort(live: live, inbound: frame, stripped: stripped), FuzzPort(live: live, inbound: nil, stripped: nil)]
-        let lane = ForwardingLane(plan: plan, ports: ports, rxPairs: [(0, 0)], txQueue: 0, burst: 4)
+        // Through a lane, the receiving port's: every frame is sent or dropped for one reason,
+        // and freed; bytes are counted as on the wire (a stripped tag received, a tag left to TX
+        // insert sent).
+        let live = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        live.initialize(to: 0)
+        let sent = UnsafeMutablePointer<[SentFrame]>.allocate(capacity: 1)
+        sent.initialize(to: [])
+        defer {
+            live.deallocate()
+            sent.deinitialize(count: 1).deallocate()
+        }
+        let ports = (0..<2).map { FuzzPort(index: $0, live: live, sent: sent, inbound: $0 == inPort ? frame : nil, stripped: stripped) }
+        let lane = ForwardingLane(plan: plan, ports: ports, rxPairs: [(0, 0), (1, 0)], txQueue: 0, burst: 4)
         _ = lane.poll()
-        var a = PortCounters(), b = PortCounters()
-        lane.counters.read(port: 0, into: &a)
-        lane.counters.read(port: 1, into: &b)
-        require(a.rxPackets == 1 && a.rxPackets == a.txPackets + b.txPackets + a.dropped, "accounting identity")
+        var counters = [PortCounters(), PortCounters()]
+        for port in 0..<2 { lane.counters.read(port: port, into: &counters[port]) }
+        let received = counters[inPort]
+        require(received.rxPackets == 1 && counters[1 - inPort].rxPackets == 0, "received")
+        require(received.rxPackets == counters[0].txPackets + counters[1].txPackets + received.dropped, "accounting identity")
         require(live.pointee == 0, "a buffer was not freed")
-        require(a.rxBytes == UInt64(frame.count + (stripped == nil ? 0 : TagStack.tagBytes)), "received bytes")
-        require(a.txBytes + b.txBytes == UInt64(live[1]), "sent bytes")
+        require(received.rxBytes == UInt64(frame.count + (stripped == nil ? 0 : TagStack.tagBytes)), "received bytes")
+        require(counters[0].txBytes + counters[1].txBytes == UInt64(sent.pointee.reduce(0) { $0 + $1.bytes.count }), "sent bytes")
+
+        // Where it went and in which bytes, as spec sections 4 and 5 say for the frame on the
+        // wire: the NIC strips only the outer tag of a whole frame, which ends after its MACs.
+        guard stripped == nil || frame.count >= TagStack.macBytes + 2 else { return }
+        var wire = Array(frame)
+        if let tci = stripped { wire.insert(contentsOf: [0x81, 0x00, UInt8(tci >> 8), UInt8(tci & 0xff)], at: TagStack.macBytes) }
+        switch model.outcome(of: wire, inPort: inPort) {
+        case .sent(let port, let bytes):
+            require(sent.pointee.count == 1 && sent.pointee[0].port == port && sent.pointee[0].bytes == bytes,
+                    "sent \(sent.pointee), section 4 says port \(port) with \(bytes)")
+        case .dropped(let reason):
+            require(sent.pointee.isEmpty && received.drops[reason.rawValue] == 1, "dropped \(received.drops), section 5 says \(reason.key)")
+        }
     }
 }
