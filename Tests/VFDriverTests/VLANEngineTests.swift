@@ -161,6 +161,53 @@ final class VLANEngineTests: XCTestCase {
         XCTAssertEqual(wire.drain(port: 1).count, 10)
         XCTAssertEqual(wire.pool.inUseCount, 0)
     }
+
+    /// Neutron's scale: every VID of a port translated (the translate table's 4094 entries) and
+    /// thousands of QinQ pairs (the open-addressing table's probing, clustered pairs included),
+    /// each frame decided by its own rule, and pairs in no rule by none.
+    func testEveryOneOfThousandsOfRulesDecidesItsOwnFrames() throws {
+        var random = SystemRandomNumberGenerator()
+        var pairs = Set<[UInt16]>()
+        for inner in UInt16(1)...500 { pairs.insert([7, inner]) }  // one outer VID, neighbouring keys
+        while pairs.count < 3000 { pairs.insert([.random(in: 1...4094, using: &random), .random(in: 1...4094, using: &random)]) }
+        var rules = (UInt16(1)...4094).map { "  - { in: { port: a, vlan: \($0) }, out: { port: b, vlan: \($0 % 4094 + 1) } }" }
+        rules += pairs.map { "  - { in: { port: a, vlan: [\($0[0]), \($0[1])] }, out: { port: b, vlan: [\($0[1]), \($0[0])] } }" }
+        let config = try ForwarderConfig.load(yaml: """
+            ports: [{ name: a, device: net_null0 }, { name: b, device: net_null1 }]
+            rules:
+            \(rules.joined(separator: "\n"))
+            """, file: "t.yaml")
+        let pool = MockPool(size: 4)
+        for insert in [false, true] {
+            let plan = ForwardingPlan(config: config, insertsTags: [insert, insert])
+            func decide(_ frame: Frame) -> (port: Int, wire: [UInt8]) {
+                let buffer = pool.allocate()!
+                defer { buffer.free() }
+                XCTAssertTrue(frame.bytes.withUnsafeBytes { buffer.setFrame($0) })
+                return (plan.decide(buffer, inPort: 0), Offload.wireBytes(buffer))
+            }
+            for vid in UInt16(1)...4094 {
+                let frame = Frame(tags: [tag(vid, pcp: vid % 8)], seed: Int(vid))
+                let decided = decide(frame)
+                XCTAssertEqual(decided.port, 1, "VID \(vid)")
+                XCTAssertEqual(decided.wire, GoldenCases.rewritten(frame, to: [vid % 4094 + 1]), "VID \(vid)")
+            }
+            for pair in pairs {
+                let frame = Frame(tags: [tag(pair[0], pcp: 5, tpid: 0x88a8), tag(pair[1], pcp: 3)])
+                let decided = decide(frame)
+                XCTAssertEqual(decided.port, 1, "pair \(pair)")
+                XCTAssertEqual(decided.wire, GoldenCases.rewritten(frame, to: [pair[1], pair[0]]), "pair \(pair)")
+            }
+            var misses = 0
+            while misses < 3000 {
+                let pair: [UInt16] = [.random(in: 1...4094, using: &random), .random(in: 1...4094, using: &random)]
+                guard !pairs.contains(pair) else { continue }
+                misses += 1
+                XCTAssertEqual(decide(Frame(tags: [tag(pair[0], tpid: 0x88a8), tag(pair[1])])).port, -(DropReason.noRule.rawValue + 1), "pair \(pair)")
+            }
+        }
+        XCTAssertEqual(pool.inUseCount, 0)
+    }
 }
 
 func hex(_ bytes: [UInt8]) -> String {
