@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Fuzzes with libFuzzer and AddressSanitizer, one target per run:
 #   vlan: the VLAN parser and rewriter, through the engine and a forwarding lane
+#   rules: rule sets and bursts of traffic together, through a lane, against spec sections 4-5
 #   pcap: the traffic-file reader (pcap and pcapng) of mock devices
 #   config: the config loader (YAML, then spec section 2)
-#   scripts/fuzz.sh [vlan|pcap|config] [LIBFUZZER-ARGS...]   e.g. -runs=10000000, -max_total_time=600
+#   scripts/fuzz.sh [vlan|rules|pcap|config] [LIBFUZZER-ARGS...]   e.g. -runs=10000000, -max_total_time=600
 # SwiftPM links an executable's entry point itself, so the target calls libFuzzer's driver
 # (LLVMFuzzerRunDriver from the no-main runtime) instead of letting libFuzzer own `main`.
 set -euo pipefail
@@ -42,10 +43,11 @@ vlan_seeds() {
 
 case "$target" in
     vlan) max_len=2100; vlan_seeds ;;
+    rules) max_len=1024 ;;
     # Seeded with the example traffic files, so mutations start from whole records.
     pcap) max_len=4096; cp -n examples/*.pcap "$corpus"/ ;;
     # Seeded with the shipped configs; the dictionary holds YAML's and section 2's tokens.
     config) max_len=4096; cp -n examples/*.yaml benchmarks/*.yaml "$corpus"/; set -- -dict=scripts/fuzz-config.dict "$@" ;;
-    *) echo "usage: $0 [vlan|pcap|config] [LIBFUZZER-ARGS...]" >&2; exit 2 ;;
+    *) echo "usage: $0 [vlan|rules|pcap|config] [LIBFUZZER-ARGS...]" >&2; exit 2 ;;
 esac
 exec .build-fuzz/release/vf-fuzz "$target" -max_len="$max_len" "$@" "$corpus"

@@ -17,7 +17,7 @@ struct FuzzBuffer: PacketBuffer {
 
     init(_ frame: UnsafeBufferPointer<UInt8>, strippedTCI: UInt16?, live: UnsafeMutablePointer<Int>? = nil) {
         let base = UnsafeMutablePointer<UInt8>.allocate(capacity: Self.headroom + frame.count)
-        (base + Self.headroom).update(from: frame.baseAddress!, count: frame.count)
+        if let source = frame.baseAddress { (base + Self.headroom).update(from: source, count: frame.count) }
         state = .allocate(capacity: 1)
         state.initialize(to: State(base: base, offset: Self.headroom, length: frame.count, stripped: strippedTCI, live: live))
         live?.pointee += 1
@@ -61,21 +61,26 @@ struct FuzzBuffer: PacketBuffer {
 
 /// A frame sent on a fuzz port, as it went on the wire.
 typealias SentFrame = (port: Int, bytes: [UInt8])
+/// A frame waiting on a fuzz port, as the NIC delivers it: `stripped` is a tag it removed.
+typealias InboundFrame = (bytes: [UInt8], stripped: UInt16?)
 
-/// Delivers one frame, if it has one, then nothing; frees whatever it is asked to send,
-/// recording it in `sent`. `live` counts the buffers not yet freed.
+/// Delivers the frames of `inbound` in order, as many as asked for; frees whatever it is asked
+/// to send, recording it in `sent`. `live` counts the buffers not yet freed.
 struct FuzzPort: PacketPort {
     let index: Int
     let live: UnsafeMutablePointer<Int>
     let sent: UnsafeMutablePointer<[SentFrame]>
-    let inbound: UnsafeBufferPointer<UInt8>?
-    let stripped: UInt16?
+    let inbound: UnsafeMutablePointer<[InboundFrame]>
     var insertsTags: Bool { false }
 
     func receive(queue: UInt16, into buffers: UnsafeMutablePointer<FuzzBuffer>, capacity: Int) -> Int {
-        guard let inbound else { return 0 }
-        buffers[0] = FuzzBuffer(inbound, strippedTCI: stripped, live: live)
-        return 1
+        let count = min(capacity, inbound.pointee.count)
+        for i in 0..<count {
+            let frame = inbound.pointee[i]
+            buffers[i] = frame.bytes.withUnsafeBufferPointer { FuzzBuffer($0, strippedTCI: frame.stripped, live: live) }
+        }
+        inbound.pointee.removeFirst(count)
+        return count
     }
 
     func transmit(queue: UInt16, from buffers: UnsafeMutablePointer<FuzzBuffer>, count: Int) -> Int {
@@ -85,4 +90,29 @@ struct FuzzPort: PacketPort {
         }
         return count
     }
+}
+
+/// The memory fuzz ports share with the target: buffers not yet freed, frames sent, and each
+/// port's frames waiting.
+final class FuzzWire {
+    let live = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+    let sent = UnsafeMutablePointer<[SentFrame]>.allocate(capacity: 1)
+    let inbound: UnsafeMutablePointer<[InboundFrame]>
+    let portCount: Int
+
+    init(inbound frames: [[InboundFrame]]) {
+        portCount = frames.count
+        live.initialize(to: 0)
+        sent.initialize(to: [])
+        inbound = .allocate(capacity: portCount)
+        inbound.initialize(from: frames, count: portCount)
+    }
+
+    deinit {
+        live.deallocate()
+        sent.deinitialize(count: 1).deallocate()
+        inbound.deinitialize(count: portCount).deallocate()
+    }
+
+    var ports: [FuzzPort] { (0..<portCount).map { FuzzPort(index: $0, live: live, sent: sent, inbound: inbound + $0) } }
 }

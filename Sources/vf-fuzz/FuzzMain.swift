@@ -1,14 +1,15 @@
 import Foundation
 
-/// The fuzz target, named by the first argument: `vlan` (VLANFuzz), `pcap` (PcapFuzz) or
-/// `config` (ConfigFuzz). The other arguments are libFuzzer's when built with
+/// The fuzz target, named by the first argument: `vlan` (VLANFuzz), `rules` (RulesFuzz),
+/// `pcap` (PcapFuzz) or `config` (ConfigFuzz). The other arguments are libFuzzer's when built with
 /// `-sanitize-coverage=... -DFUZZING`; otherwise they are input files to replay (a corpus, a crash).
 enum FuzzTarget: String {
-    case vlan, pcap, config
+    case vlan, rules, pcap, config
 
     func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) {
         switch self {
         case .vlan: VLANFuzz.testOneInput(data, size)
+        case .rules: RulesFuzz.testOneInput(data, size)
         case .pcap: PcapFuzz.testOneInput(data, size)
         case .config: ConfigFuzz.testOneInput(data, size)
         }
@@ -20,7 +21,7 @@ enum FuzzTarget: String {
     /// The target `name` names; exits with usage for any other name.
     static func named(_ name: String?) -> FuzzTarget {
         guard let target = name.flatMap(FuzzTarget.init(rawValue:)) else {
-            FileHandle.standardError.write(Data("usage: vf-fuzz vlan|pcap|config [LIBFUZZER-ARGS | FILES]\n".utf8))
+            FileHandle.standardError.write(Data("usage: vf-fuzz vlan|rules|pcap|config [LIBFUZZER-ARGS | FILES]\n".utf8))
             exit(2)
         }
         return target

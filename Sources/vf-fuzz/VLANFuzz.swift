@@ -57,16 +57,9 @@ enum VLANFuzz {
         // Through a lane, the receiving port's: every frame is sent or dropped for one reason,
         // and freed; bytes are counted as on the wire (a stripped tag received, a tag left to TX
         // insert sent).
-        let live = UnsafeMutablePointer<Int>.allocate(capacity: 1)
-        live.initialize(to: 0)
-        let sent = UnsafeMutablePointer<[SentFrame]>.allocate(capacity: 1)
-        sent.initialize(to: [])
-        defer {
-            live.deallocate()
-            sent.deinitialize(count: 1).deallocate()
-        }
-        let ports = (0..<2).map { FuzzPort(index: $0, live: live, sent: sent, inbound: $0 == inPort ? frame : nil, stripped: stripped) }
-        let lane = ForwardingLane(plan: plan, ports: ports, rxPairs: [(0, 0), (1, 0)], txQueue: 0, burst: 4)
+        let wire = FuzzWire(inbound: (0..<2).map { $0 == inPort ? [(Array(frame), stripped)] : [] })
+        let live = wire.live, sent = wire.sent
+        let lane = ForwardingLane(plan: plan, ports: wire.ports, rxPairs: [(0, 0), (1, 0)], txQueue: 0, burst: 4)
         _ = lane.poll()
         var counters = [PortCounters(), PortCounters()]
         for port in 0..<2 { lane.counters.read(port: port, into: &counters[port]) }
@@ -80,9 +73,9 @@ enum VLANFuzz {
         // Where it went and in which bytes, as spec sections 4 and 5 say for the frame on the
         // wire: the NIC strips only the outer tag of a whole frame, which ends after its MACs.
         guard stripped == nil || frame.count >= TagStack.macBytes + 2 else { return }
-        var wire = Array(frame)
-        if let tci = stripped { wire.insert(contentsOf: [0x81, 0x00, UInt8(tci >> 8), UInt8(tci & 0xff)], at: TagStack.macBytes) }
-        switch model.outcome(of: wire, inPort: inPort) {
+        var onWire = Array(frame)
+        if let tci = stripped { onWire.insert(contentsOf: [0x81, 0x00, UInt8(tci >> 8), UInt8(tci & 0xff)], at: TagStack.macBytes) }
+        switch model.outcome(of: onWire, inPort: inPort) {
         case .sent(let port, let bytes):
             require(sent.pointee.count == 1 && sent.pointee[0].port == port && sent.pointee[0].bytes == bytes,
                     "sent \(sent.pointee), section 4 says port \(port) with \(bytes)")
