@@ -46,13 +46,14 @@ enum VLANFuzz {
         defer { general.release() }
         require(plan.decide(general, inPort: inPort, shortcut: false) == verdict, "translate table disagrees")
         require(verdict < 0 || general.bytes == buffer.bytes, "translate table rewrote differently")
-        guard verdict >= 0, !before.isMalformed else { return }
-        // Bytes after the in-frame stack are never touched; MACs never change.
-        let tail = frame.count - TagStack.macBytes - before.inFrame * TagStack.tagBytes
-        let out = buffer.bytes
-        require(out.count >= tail + TagStack.macBytes, "frame shrank into its payload")
-        require(Array(out.suffix(tail)) == Array(frame.suffix(tail)), "payload changed")
-        require(Array(out.prefix(TagStack.macBytes)) == Array(frame.prefix(TagStack.macBytes)), "MACs changed")
+        if verdict >= 0, !before.isMalformed {
+            // Bytes after the in-frame stack are never touched; MACs never change.
+            let tail = frame.count - TagStack.macBytes - before.inFrame * TagStack.tagBytes
+            let out = buffer.bytes
+            require(out.count >= tail + TagStack.macBytes, "frame shrank into its payload")
+            require(Array(out.suffix(tail)) == Array(frame.suffix(tail)), "payload changed")
+            require(Array(out.prefix(TagStack.macBytes)) == Array(frame.prefix(TagStack.macBytes)), "MACs changed")
+        }
 
         // Through a lane, the receiving port's: every frame is sent or dropped for one reason,
         // and freed; bytes are counted as on the wire (a stripped tag received, a tag left to TX

@@ -180,6 +180,13 @@ final class MockFilterTests: MockVFTestCase {
         var buffer = got[0]
         XCTAssertEqual(a.port.transmit(queue: 0, from: &buffer, count: 1), 1)
         XCTAssertEqual(nic.drainUplink(), [frame(to: 0, tags: [tag(9, pcp: 3)])])
+        // A frame shorter than its MACs has no place for the tag: a TX error, nothing sent.
+        buffer = nic.pool.allocate()!
+        XCTAssertTrue([UInt8](repeating: 1, count: 10).withUnsafeBytes { buffer.setFrame($0) })
+        buffer.requestTagInsert(tci: 9)
+        XCTAssertEqual(a.port.transmit(queue: 0, from: &buffer, count: 1), 1)
+        XCTAssertEqual(nic.drainUplink(), [])
+        XCTAssertEqual(a.deviceCounters.oerrors, 1)
         a.stop()
         XCTAssertEqual(buffersOutAfterStopping(nic), 0)
     }

@@ -137,6 +137,16 @@ final class VLANEngineTests: XCTestCase {
             XCTAssertEqual(a.dropped, 0)
             XCTAssertEqual(b.txBytes, UInt64(frames.reduce(0) { $0 + $1.count }))
             XCTAssertEqual(wire.pool.inUseCount, 0)
+
+            // A stripped tag on fewer bytes than the MACs it goes after has no place to go back
+            // to (no NIC delivers that; the fuzzer did): malformed, not a read past the frame.
+            wire.inject(Array(Frame().bytes.prefix(11)), port: 0)
+            wire.inbound[0][0].markStripped(tci: 7)
+            XCTAssertEqual(lane.poll(), 1)
+            lane.counters.read(port: 0, into: &a)
+            XCTAssertEqual(a[.malformed], 1, "insert \(insert)")
+            XCTAssertEqual(wire.drain(port: 1), [])
+            XCTAssertEqual(wire.pool.inUseCount, 0)
         }
     }
 

@@ -23,9 +23,12 @@ public enum TagRewrite {
                      outerTCI: outerPriority | outerVID, innerTCI: innerPriority | innerVID)
     }
 
-    /// Puts back a tag the NIC stripped, for a frame that must leave unchanged.
+    /// Puts back a tag the NIC stripped, for a frame that must leave unchanged. False when it
+    /// cannot: no headroom, or a frame shorter than the MACs the tag goes after (no NIC strips
+    /// one; a corrupt delivery).
     @inlinable
     public static func restoreStripped<B: PacketBuffer>(_ buffer: B, tci: UInt16, useInsertOffload: Bool) -> Bool {
+        guard buffer.length >= TagStack.macBytes else { return false }
         if useInsertOffload {
             buffer.requestTagInsert(tci: tci)
             return true
