@@ -24,7 +24,7 @@ enum ConfigFuzz {
         require(names.allSatisfy { !$0.isEmpty && $0.utf8.allSatisfy { isNameByte($0) } }, "bad port name in \(names)")
         for port in config.ports {
             require(port.rxDescriptors & (port.rxDescriptors - 1) == 0 && port.txDescriptors & (port.txDescriptors - 1) == 0,
-                         "descriptors not a power of two: \(port)")
+                    "descriptors not a power of two: \(port)")
         }
         require((1...512).contains(config.burst), "burst \(config.burst)")
         var ins = Set<[Int]>()
