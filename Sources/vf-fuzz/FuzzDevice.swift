@@ -64,13 +64,15 @@ typealias SentFrame = (port: Int, bytes: [UInt8])
 /// A frame waiting on a fuzz port, as the NIC delivers it: `stripped` is a tag it removed.
 typealias InboundFrame = (bytes: [UInt8], stripped: UInt16?)
 
-/// Delivers the frames of `inbound` in order, as many as asked for; frees whatever it is asked
-/// to send, recording it in `sent`. `live` counts the buffers not yet freed.
+/// Delivers the frames of `inbound` in order, as many as asked for; takes as many frames to
+/// send as `txSpace` has left (then its queue is full for good), frees them and records them
+/// in `sent`. `live` counts the buffers not yet freed.
 struct FuzzPort: PacketPort {
     let index: Int
     let live: UnsafeMutablePointer<Int>
     let sent: UnsafeMutablePointer<[SentFrame]>
     let inbound: UnsafeMutablePointer<[InboundFrame]>
+    let txSpace: UnsafeMutablePointer<Int>
     var insertsTags: Bool { false }
 
     func receive(queue: UInt16, into buffers: UnsafeMutablePointer<FuzzBuffer>, capacity: Int) -> Int {
@@ -84,35 +86,43 @@ struct FuzzPort: PacketPort {
     }
 
     func transmit(queue: UInt16, from buffers: UnsafeMutablePointer<FuzzBuffer>, count: Int) -> Int {
-        for i in 0..<count {
+        let accepted = min(count, txSpace.pointee)
+        txSpace.pointee -= accepted
+        for i in 0..<accepted {
             sent.pointee.append((index, buffers[i].wireBytes))
             buffers[i].free()
         }
-        return count
+        return accepted
     }
 }
 
 /// The memory fuzz ports share with the target: buffers not yet freed, frames sent, and each
-/// port's frames waiting.
+/// port's frames waiting and room to send.
 final class FuzzWire {
     let live = UnsafeMutablePointer<Int>.allocate(capacity: 1)
     let sent = UnsafeMutablePointer<[SentFrame]>.allocate(capacity: 1)
     let inbound: UnsafeMutablePointer<[InboundFrame]>
+    let txSpace: UnsafeMutablePointer<Int>
     let portCount: Int
 
-    init(inbound frames: [[InboundFrame]]) {
+    init(inbound frames: [[InboundFrame]], txSpace space: [Int]? = nil) {
         portCount = frames.count
         live.initialize(to: 0)
         sent.initialize(to: [])
         inbound = .allocate(capacity: portCount)
         inbound.initialize(from: frames, count: portCount)
+        txSpace = .allocate(capacity: portCount)
+        txSpace.initialize(from: space ?? Array(repeating: .max, count: portCount), count: portCount)
     }
 
     deinit {
         live.deallocate()
         sent.deinitialize(count: 1).deallocate()
         inbound.deinitialize(count: portCount).deallocate()
+        txSpace.deallocate()
     }
 
-    var ports: [FuzzPort] { (0..<portCount).map { FuzzPort(index: $0, live: live, sent: sent, inbound: inbound + $0) } }
+    var ports: [FuzzPort] {
+        (0..<portCount).map { FuzzPort(index: $0, live: live, sent: sent, inbound: inbound + $0, txSpace: txSpace + $0) }
+    }
 }
