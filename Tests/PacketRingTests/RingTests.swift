@@ -90,6 +90,60 @@ final class RingTests: XCTestCase {
         }
     }
 
+    /// Random sequences of every operation, on rings of many capacities, each mode and start
+    /// index, against an array as the model: what each returns, the elements in order, and
+    /// `count`, `freeCount`, `isEmpty` and `isFull` after every step.
+    func testRandomOperationsAgainstAModel() {
+        var random = SystemRandomNumberGenerator()
+        var out = [UInt](repeating: 0, count: 80)
+        var next: UInt = 0
+        for (p, c) in modes {
+            for capacity in [1, 2, 3, 5, 8, 31, 64, 70] {
+                for start in [0, UInt32.max - 40, UInt32.max] {
+                    let ring = Ring<UInt>(capacity: capacity, producers: p, consumers: c, startIndex: start)
+                    var model: [UInt] = []
+                    for step in 0..<2000 {
+                        let n = Int.random(in: 0...(capacity + 3), using: &random)
+                        let values = (0..<UInt(n)).map { next + $0 }
+                        let what = "capacity \(capacity), start \(start), step \(step), n \(n)"
+                        switch Int.random(in: 0..<6, using: &random) {
+                        case 0:
+                            let taken = ring.enqueueBulk(values, count: n)
+                            XCTAssertEqual(taken, model.count + n <= capacity ? n : 0, what)
+                            model += values.prefix(taken)
+                        case 1:
+                            let taken = ring.enqueueBurst(values, count: n)
+                            XCTAssertEqual(taken, min(n, capacity - model.count), what)
+                            model += values.prefix(taken)
+                        case 2:
+                            let taken = ring.enqueue(next)
+                            XCTAssertEqual(taken, model.count < capacity, what)
+                            if taken { model.append(next) }
+                        case 3:
+                            let got = ring.dequeueBulk(into: &out, count: n)
+                            XCTAssertEqual(got, n <= model.count ? n : 0, what)
+                            XCTAssertEqual(Array(out.prefix(got)), Array(model.prefix(got)), what)
+                            model.removeFirst(got)
+                        case 4:
+                            let got = ring.dequeueBurst(into: &out, count: n)
+                            XCTAssertEqual(got, min(n, model.count), what)
+                            XCTAssertEqual(Array(out.prefix(got)), Array(model.prefix(got)), what)
+                            model.removeFirst(got)
+                        default:
+                            XCTAssertEqual(ring.dequeue(), model.first, what)
+                            if !model.isEmpty { model.removeFirst() }
+                        }
+                        next += UInt(n) + 1
+                        XCTAssertEqual(ring.count, model.count, what)
+                        XCTAssertEqual(ring.freeCount, capacity - model.count, what)
+                        XCTAssertEqual(ring.isEmpty, model.isEmpty, what)
+                        XCTAssertEqual(ring.isFull, model.count == capacity, what)
+                    }
+                }
+            }
+        }
+    }
+
     func testPointerElements() {
         let ring = Ring<UnsafeMutableRawPointer>(capacity: 4)
         let block = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
