@@ -27,6 +27,9 @@ enum ConfigFuzz {
                     "descriptors not a power of two: \(port)")
         }
         require((1...512).contains(config.burst), "burst \(config.burst)")
+        require(config.isMockOnly || config.ports.count <= EthPort.maximumPorts, "more DPDK ports than RTE_MAX_ETHPORTS")
+        let pfs = config.ports.compactMap { $0.device.mockSpec?.pf }
+        require(Set(pfs).allSatisfy { pf in pfs.count { $0 == pf } <= Intel82599.maximumVFs }, "an emulated PF with more than 63 VFs")
         var ins = Set<[Int]>()
         for rule in config.rules {
             require(config.ports.indices.contains(rule.inPort) && config.ports.indices.contains(rule.outPort), "rule names no port: \(rule)")

@@ -252,6 +252,20 @@ final class ConfigTests: XCTestCase {
         assertError(header + "    mac-addresses: 02:00:5e:10:00:01\n", line: 6, contains: "must be a list")
     }
 
+    /// Limits the devices would hit only at run time, found by `check`: the DPDK build's
+    /// RTE_MAX_ETHPORTS (the EAL creates no more ports), and an 82599's 63 VFs (the mock's
+    /// emulated PF crashed on the 64th).
+    func testMoreDPDKPortsOrVFsThanThereCanBe() {
+        func config(ports: Int, device: (Int) -> String) -> String {
+            "ports:\n" + (0..<ports).map { "  - { name: p\($0), device: \"\(device($0))\" }\n" }.joined() + "rules: []\n"
+        }
+        XCTAssertNoThrow(try load(config(ports: EthPort.maximumPorts) { "net_null\($0)" }))
+        assertError(config(ports: EthPort.maximumPorts + 1) { "net_null\($0)" }, line: EthPort.maximumPorts + 2,
+                    contains: "port 'p\(EthPort.maximumPorts)' is DPDK port \(EthPort.maximumPorts + 1); this DPDK build has at most \(EthPort.maximumPorts) (RTE_MAX_ETHPORTS)")
+        XCTAssertNoThrow(try load(config(ports: 63 + 63) { $0 < 63 ? "mock:pf=x" : "mock:pf=y" }))
+        assertError(config(ports: 64) { _ in "mock:pf=x" }, line: 65, contains: "port 'p63' would be VF 64 of emulated PF 'x'; an 82599 has at most 63")
+    }
+
     func testYAMLSyntaxErrorNamesItsLine() {
         assertError(header + "rules:\n  - in: { port: a, vlan: 1\n  - in: x: y\n", line: 8,
                     contains: "YAML syntax, column 7: did not find expected ',' or '}' (while parsing a flow mapping at line 7, column 9)")
@@ -270,7 +284,7 @@ final class ConfigTests: XCTestCase {
         assertError(header + "rules: " + String(repeating: "[", count: brackets) + String(repeating: "]", count: brackets) + "\n",
                     line: 6, contains: "YAML nested deeper than 64 levels; a vf-fwd config nests 5")
         // Block nesting, a level per line: the 65th collection is the sequence on line 65.
-        let lines = (0..<10_000).map { String(repeating: " ", count: $0) + "-\n" }.joined()
+        let lines = (0..<200).map { String(repeating: " ", count: $0) + "-\n" }.joined()
         assertError("rules:\n" + lines, line: 65, contains: "nested deeper than 64")
         // A malformed file still gets libyaml's error when it is not too deep before it.
         assertError(header + "rules: [[[x]]\n", line: 6, contains: "YAML syntax")

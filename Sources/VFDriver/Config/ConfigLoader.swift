@@ -67,6 +67,19 @@ private struct ConfigLoader {
         if !config.isMockOnly && config.ports.contains(where: { $0.device.isMock }) {
             throw error(ports.value, "mock ports and DPDK ports cannot be mixed in one config")
         }
+        if !config.isMockOnly && config.ports.count > EthPort.maximumPorts {
+            throw ConfigError(file: file, line: portLines[EthPort.maximumPorts],
+                              "port '\(config.ports[EthPort.maximumPorts].name)' is DPDK port \(EthPort.maximumPorts + 1); this DPDK build has at most \(EthPort.maximumPorts) (RTE_MAX_ETHPORTS)")
+        }
+        var vfCounts: [String: Int] = [:]
+        for (index, port) in config.ports.enumerated() {
+            guard let pf = port.device.mockSpec?.pf else { continue }
+            vfCounts[pf, default: 0] += 1
+            if vfCounts[pf]! > Intel82599.maximumVFs {
+                throw ConfigError(file: file, line: portLines[index],
+                                  "port '\(port.name)' would be VF \(Intel82599.maximumVFs + 1) of emulated PF '\(pf)'; an 82599 has at most \(Intel82599.maximumVFs)")
+            }
+        }
         // One port names an emulated PF's wire: two would be two wires.
         var wireNamedBy: [String: Int] = [:]
         for (index, port) in config.ports.enumerated() {

@@ -23,6 +23,10 @@ public struct EthPort: PacketPort {
     /// refusals come back as driver codes (a mailbox NACK), not errnos.
     static let pfManagedVFDrivers: Set<String> = ["net_ixgbe_vf"]
 
+    /// Ethdevs one process can have: the DPDK build's RTE_MAX_ETHPORTS (32 in Debian's); the
+    /// EAL creates no more, so a config with more DPDK ports is refused before it starts.
+    public static let maximumPorts = Int(RTE_MAX_ETHPORTS)
+
     /// The port the EAL created for `device` (its PCI address or vdev name).
     public static func find(_ device: DeviceString) throws(DPDKError) -> UInt16 {
         var id: UInt16 = 0

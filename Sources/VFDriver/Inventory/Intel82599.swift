@@ -13,6 +13,8 @@ public enum Intel82599 {
     public static let ringDescriptors = 32...4096
     public static let descriptorAlignment = 8
     public static let fewestTXDescriptors = 64
+    /// VFs a PF can have: 64 pools, one the PF's own (Linux `IXGBE_MAX_VFS_DRV_LIMIT`).
+    public static let maximumVFs = 63
     /// Queues a VF has at most, each way (`IXGBE_VF_MAX_RX_QUEUES`, `IXGBE_VF_MAX_TX_QUEUES`).
     public static let vfQueues = 8
     /// The Ethernet minimum without CRC: the MAC pads shorter frames it sends (HLREG0.TXPADEN,

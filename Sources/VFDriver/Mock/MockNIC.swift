@@ -26,7 +26,7 @@ public final class MockNIC {
     /// reclaimed. VF i has MAC 02:09:00:00:`number`:i (the PF assigns it; ixgbevf would
     /// otherwise pick a random one); PFs of one test or config take different numbers.
     public init(vfCount: Int, poolSize: Int = 8192, dataRoom: Int = 2048 + MockPool.headroom, number: UInt8 = 0) {
-        precondition((1...63).contains(vfCount), "an 82599 has at most 63 VFs")
+        precondition((1...Intel82599.maximumVFs).contains(vfCount), "an 82599 has at most \(Intel82599.maximumVFs) VFs")
         let pool = MockPool(size: poolSize, dataRoom: dataRoom)
         self.pool = pool
         queuesPerVF = Self.queuesPerVF(vfCount: vfCount)
