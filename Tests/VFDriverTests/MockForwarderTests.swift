@@ -122,6 +122,21 @@ final class MockForwarderTests: MockVFTestCase {
                        "check says so first")
     }
 
+    /// A pool bigger than the machine could hold is refused with what to change (allocating
+    /// it trapped): 1000 ports of 8 queues of 4096 descriptors each way want some 140 GiB.
+    func testAPoolLargerThanTheMachineIsRefused() {
+        var ports: [PortConfig] = []
+        for i in 0..<1000 {
+            var port = PortConfig(name: "p\(i)", device: .mock(parameters: []))
+            (port.rxQueues, port.txQueues, port.rxDescriptors, port.txDescriptors) = (8, 8, 4096, 4096)
+            ports.append(port)
+        }
+        XCTAssertThrowsError(try MockForwarder(config: ForwarderConfig(ports: ports, rules: []))) {
+            XCTAssertTrue("\($0)".hasPrefix("the mock ports' 65569056 buffers (one per RX and TX descriptor, and bursts in flight) would take "), "\($0)")
+            XCTAssertTrue("\($0)".hasSuffix("; give the ports fewer queues or descriptors"), "\($0)")
+        }
+    }
+
     /// `check` finds what `MockVF.configure` refuses, with the queues the emulated PF gives.
     func testMockRefusalsMatchWhatConfigureRefuses() throws {
         let ports = (0..<16).map { "  - { name: v\($0), device: \"mock:pf=n\", rx-queues: \($0 == 0 ? 8 : 4) }" }.joined(separator: "\n")

@@ -2,7 +2,8 @@
 public enum MockError: Error, Equatable, CustomStringConvertible {
     case unsupported(String)
     case busy(String)
-    /// The pool cannot give every RX descriptor a buffer (`rte_eth_dev_start`: -ENOMEM).
+    /// The pool cannot give every RX descriptor a buffer (`rte_eth_dev_start`: -ENOMEM), or
+    /// cannot be made (`rte_pktmbuf_pool_create`: -ENOMEM).
     case outOfBuffers(String)
 
     public var description: String {
