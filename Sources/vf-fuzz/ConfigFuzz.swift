@@ -3,7 +3,8 @@ import VFDriver
 /// Fuzzes the config loader: YAML through Yams, then vf-fwd's reading of spec section 2, on
 /// whatever text an operator or a script may hand `--config`. Checked per input: no crash (a
 /// stack overflow on deeply nested YAML was one), every error names a line of the input, and
-/// an accepted config holds what section 2 promises and builds a forwarding plan.
+/// an accepted config holds what section 2 promises and gives a forwarding plan, the ports'
+/// configurations and `check`'s warnings.
 enum ConfigFuzz {
     static func testOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) {
         guard let text = String(validating: UnsafeBufferPointer(start: data, count: size), as: UTF8.self) else { return }
@@ -15,7 +16,11 @@ enum ConfigFuzz {
             return
         }
         checkSectionTwo(config)
+        // What `check` and `run` derive from any accepted config, short of touching devices.
         _ = ForwardingPlan(config: config)
+        _ = config.portConfigurations
+        _ = config.mockRefusals
+        _ = config.portsInNoRule
     }
 
     static func checkSectionTwo(_ config: ForwarderConfig) {
