@@ -20,6 +20,7 @@ enum ConfigFuzz {
         _ = ForwardingPlan(config: config)
         _ = config.portConfigurations
         _ = config.mockRefusals
+        _ = config.mockPoolProblem
         _ = config.portsInNoRule
     }
 

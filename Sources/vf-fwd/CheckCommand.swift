@@ -18,5 +18,6 @@ struct CheckCommand: ParsableCommand {
             + parsed.portsInNoRule.map { ($0, ForwarderConfig.inNoRuleWarning) }
             + parsed.pfSettingsWarnings() + parsed.mockRefusals
         for (port, problem) in problems { warn("port \(port): \(problem)") }
+        if parsed.isMockOnly, let problem = parsed.mockPoolProblem { warn(problem) }
     }
 }

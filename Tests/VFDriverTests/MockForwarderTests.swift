@@ -131,10 +131,14 @@ final class MockForwarderTests: MockVFTestCase {
             (port.rxQueues, port.txQueues, port.rxDescriptors, port.txDescriptors) = (8, 8, 4096, 4096)
             ports.append(port)
         }
-        XCTAssertThrowsError(try MockForwarder(config: ForwarderConfig(ports: ports, rules: []))) {
+        let config = ForwarderConfig(ports: ports, rules: [])
+        XCTAssertThrowsError(try MockForwarder(config: config)) {
             XCTAssertTrue("\($0)".hasPrefix("the mock ports' 65569056 buffers (one per RX and TX descriptor, and bursts in flight) would take "), "\($0)")
             XCTAssertTrue("\($0)".hasSuffix("; give the ports fewer queues or descriptors"), "\($0)")
+            XCTAssertEqual("\($0)", config.mockPoolProblem, "check says so first")
         }
+        ports.removeLast(998)
+        XCTAssertNil(ForwarderConfig(ports: ports, rules: []).mockPoolProblem)
     }
 
     /// `check` finds what `MockVF.configure` refuses, with the queues the emulated PF gives.

@@ -1,5 +1,4 @@
 import Atomics
-import Glibc
 
 /// Runs a config whose ports are all `mock:` devices: no EAL, no hugepages, no root. A port is
 /// a standalone mock VF, or a VF of an emulated PF (`pf=NAME`, `MockDeviceSpec`); one lane
@@ -30,18 +29,8 @@ public final class MockForwarder: Forwarder {
             guard let spec = port.device.mockSpec else { throw MockError.unsupported("port \(port.name) is not a mock device") }
             return spec
         }
-        let descriptors = config.ports.reduce(0) { $0 + $1.rxQueues * $1.rxDescriptors + $1.txQueues * $1.txDescriptors }
-        let largestMTU = config.ports.map(\.mtu).max() ?? 1500
-        let poolSize = descriptors + (config.ports.count + 1) * config.burst + 1024
-        let dataRoom = max(2048 + MockPool.headroom, MockPool.headroom + largestMTU + MockVF.frameOverhead)
-        // Making the pool writes every buffer's header, so all of it becomes resident: refuse
-        // one that would take more than half the machine's memory rather than die allocating it.
-        let poolBytes = poolSize * (MockBuffer.headerBytes + dataRoom)
-        let memory = sysconf(Int32(_SC_PHYS_PAGES)) * sysconf(Int32(_SC_PAGESIZE))
-        guard poolBytes <= memory / 2 else {
-            let gib = { (bytes: Int) in String(format: "%.1f GiB", Double(bytes) / Double(1 << 30)) }
-            throw MockError.outOfBuffers("the mock ports' \(poolSize) buffers (one per RX and TX descriptor, and bursts in flight) would take \(gib(poolBytes)), more than half of this machine's \(gib(memory)); give the ports fewer queues or descriptors")
-        }
+        if let problem = config.mockPoolProblem { throw MockError.outOfBuffers(problem) }
+        let (poolSize, dataRoom) = config.mockPool
         pool = MockPool(size: poolSize, dataRoom: dataRoom)
         // Each emulated PF, in the order the config first names it, with its VFs in port order.
         var pfs: [EmulatedPF] = []
