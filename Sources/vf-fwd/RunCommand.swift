@@ -52,6 +52,10 @@ struct RunCommand: ParsableCommand {
         stopRequested.store(false, ordering: .relaxed)
         signal(SIGINT) { _ in stopRequested.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in stopRequested.store(true, ordering: .relaxed) }
+        // Whoever reads the start and interval lines may go away (`| head`, a log collector that
+        // dies): the run goes on, its lines lost, and still drains, closes its ports and writes
+        // --stats-json, instead of the default action's death.
+        signal(SIGPIPE, SIG_IGN)
     }
 
     func run() throws {

@@ -18,12 +18,12 @@ struct VFFwd: ParsableCommand {
             var command = try parseAsRoot()
             // No subcommand is a bad command line: usage on stderr, exit 2 (`--help` exits 0).
             if command is VFFwd {
-                FileHandle.standardError.write(Data((helpMessage() + "\n").utf8))
+                writeStandardError(helpMessage() + "\n")
                 Foundation.exit(2)
             }
             try command.run()
         } catch let failure as Failure {
-            FileHandle.standardError.write(Data(("vf-fwd: " + failure.message + "\n").utf8))
+            writeStandardError("vf-fwd: " + failure.message + "\n")
             Foundation.exit(failure.code)
         } catch {
             // ArgumentParser's own errors: help and version succeed, the rest are usage errors.
@@ -32,7 +32,7 @@ struct VFFwd: ParsableCommand {
                 print(fullMessage(for: error))
                 Foundation.exit(0)
             }
-            FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+            writeStandardError(fullMessage(for: error) + "\n")
             Foundation.exit(2)
         }
     }
@@ -40,7 +40,13 @@ struct VFFwd: ParsableCommand {
 
 /// A likely mistake that does not stop vf-fwd, on stderr.
 func warn(_ message: String) {
-    FileHandle.standardError.write(Data("vf-fwd: warning: \(message)\n".utf8))
+    writeStandardError("vf-fwd: warning: \(message)\n")
+}
+
+/// Writes to stderr and lets a failure pass: a reader that went away (SIGPIPE is ignored in a
+/// run) must not end it, and FileHandle's `write` traps on EPIPE.
+func writeStandardError(_ text: String) {
+    fputs(text, stderr)
 }
 
 /// An error that ends vf-fwd with a given exit code and message.

@@ -140,6 +140,38 @@ final class VFFwdRunTests: XCTestCase {
         process.interrupt()
     }
 
+    /// A reader of the run's output that goes away (`| head`, a log collector that dies) does
+    /// not end the run: SIGPIPE killed it, and a warning to a closed stderr trapped, each before
+    /// the pcap PMD flushed its output file and --stats-json was written.
+    func testARunOutlivesTheReaderOfItsOutput() throws {
+        let dir = try temporaryDirectory()
+        let frames = (0..<20).map { Frame(tags: [tag(100)], seed: $0).bytes }
+        try PcapFile.write(frames, to: "\(dir)/in.pcap")
+        try """
+            ports:
+              - { name: a, device: "net_pcap0,rx_pcap=\(dir)/in.pcap,tx_pcap=\(dir)/unused.pcap" }
+              - { name: b, device: "net_pcap1,rx_pcap=\(dir)/empty.pcap,tx_pcap=\(dir)/out.pcap" }
+              - { name: idle, device: net_null0 }
+            rules: [{ in: { port: a, vlan: any }, out: { port: b } }]
+            """.write(toFile: "\(dir)/c.yaml", atomically: true, encoding: .utf8)
+        try PcapFile.write([], to: "\(dir)/empty.pcap")
+        let process = Process()
+        process.executableURL = VFFwdProcess.productsDirectory.appendingPathComponent("vf-fwd")
+        process.arguments = ["run", "--config", "\(dir)/c.yaml", "--duration", "1", "--stats-interval", "0.05",
+                             "--stats-json", "\(dir)/s.json"] + PcapForwardingTests.eal
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        try out.fileHandleForReading.close()
+        try err.fileHandleForReading.close()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertEqual(try PcapFile.read("\(dir)/out.pcap"), frames)
+        XCTAssertEqual(try StatsJSON(path: "\(dir)/s.json").value("b", "tx_packets"), frames.count)
+    }
+
     /// A second process on a file prefix a running one holds: exit 3, naming the prefix (the EAL
     /// sets no rte_errno for this).
     func testFilePrefixInUseExitsThreeNamingIt() throws {
