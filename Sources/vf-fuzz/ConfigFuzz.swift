@@ -45,7 +45,7 @@ enum ConfigFuzz {
                 require(ins.insert([rule.inPort, -1]).inserted, "two rules with the same in: \(rule)")
             case .exact(let stack):
                 require(isValid(stack), "VID outside 1..4094: \(rule)")
-                require(ins.insert([rule.inPort] + vids(stack)).inserted, "two rules with the same in: \(rule)")
+                require(ins.insert([rule.inPort] + stack.vids).inserted, "two rules with the same in: \(rule)")
             }
             if let output = rule.output { require(isValid(output), "VID outside 1..4094: \(rule)") }
         }
@@ -74,15 +74,7 @@ enum ConfigFuzz {
         }
     }
 
-    static func vids(_ stack: VLANStack) -> [Int] {
-        switch stack {
-        case .untagged: [0]
-        case .single(let vid): [Int(vid)]
-        case .double(let outer, let inner): [Int(outer), Int(inner)]
-        }
-    }
-
     static func isValid(_ stack: VLANStack) -> Bool {
-        stack == .untagged || vids(stack).allSatisfy { (1...4094).contains($0) }
+        stack.vids.allSatisfy { (1...4094).contains($0) }
     }
 }

@@ -52,10 +52,14 @@ struct FuzzBuffer: PacketBuffer {
     func prefetch() {}
     var bytes: [UInt8] { Array(UnsafeBufferPointer(start: data, count: length)) }
     /// The frame as the NIC sends it: with the tag it was asked to insert after the MACs.
-    var wireBytes: [UInt8] {
-        guard let tci = state.pointee.insert else { return bytes }
-        return Array(bytes.prefix(TagStack.macBytes)) + [0x81, 0x00, UInt8(tci >> 8), UInt8(tci & 0xff)] + bytes.dropFirst(TagStack.macBytes)
-    }
+    var wireBytes: [UInt8] { withTag(state.pointee.insert, bytes) }
+}
+
+/// `frame` with an 802.1Q tag of `tci` after its MACs, as a NIC inserts one or had stripped it;
+/// `frame` itself when there is no tag.
+func withTag(_ tci: UInt16?, _ frame: [UInt8]) -> [UInt8] {
+    guard let tci else { return frame }
+    return Array(frame.prefix(TagStack.macBytes)) + [0x81, 0x00, UInt8(tci >> 8), UInt8(tci & 0xff)] + frame.dropFirst(TagStack.macBytes)
 }
 
 

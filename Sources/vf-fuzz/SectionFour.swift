@@ -39,11 +39,7 @@ struct SectionFour {
         }
         if frame.count - stackEnd - 2 > config.ports[rule.outPort].mtu { return .dropped(.mtu) }
         guard let output = rule.output else { return .sent(port: rule.outPort, bytes: frame) }
-        let outVIDs: [Int] = switch output {
-        case .untagged: []
-        case .single(let vid): [Int(vid)]
-        case .double(let outer, let inner): [Int(outer), Int(inner)]
-        }
+        let outVIDs = output.vids
         var bytes = Array(frame[..<12])
         for (i, vid) in outVIDs.enumerated() {
             let priority = (i < tcis.count ? tcis[i] : tcis.first ?? 0) & 0xf000
@@ -51,5 +47,16 @@ struct SectionFour {
             bytes += [UInt8(tpid >> 8), UInt8(tpid & 0xff), UInt8((priority | vid) >> 8), UInt8((priority | vid) & 0xff)]
         }
         return .sent(port: rule.outPort, bytes: bytes + frame[stackEnd...])
+    }
+}
+
+extension VLANStack {
+    /// The VIDs written, outermost first; none for `untagged`.
+    var vids: [Int] {
+        switch self {
+        case .untagged: []
+        case .single(let vid): [Int(vid)]
+        case .double(let outer, let inner): [Int(outer), Int(inner)]
+        }
     }
 }

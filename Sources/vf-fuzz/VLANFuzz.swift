@@ -74,9 +74,7 @@ enum VLANFuzz {
         // Where it went and in which bytes, as spec sections 4 and 5 say for the frame on the
         // wire: the NIC strips only the outer tag of a whole frame, which ends after its MACs.
         guard stripped == nil || frame.count >= TagStack.macBytes + 2 else { return }
-        var onWire = Array(frame)
-        if let tci = stripped { onWire.insert(contentsOf: [0x81, 0x00, UInt8(tci >> 8), UInt8(tci & 0xff)], at: TagStack.macBytes) }
-        switch model.outcome(of: onWire, inPort: inPort) {
+        switch model.outcome(of: withTag(stripped, Array(frame)), inPort: inPort) {
         case .sent(let port, let bytes):
             require(sent.pointee.count == 1 && sent.pointee[0].port == port && sent.pointee[0].bytes == bytes,
                     "sent \(sent.pointee), section 4 says port \(port) with \(bytes)")
