@@ -239,7 +239,7 @@ extension MockVF {
         if let tci = buffer.insertTCI, configuration.vlanInsert {
             // The NIC writes TPID 0x8100 and the TCI after the MACs; a frame shorter than its
             // MACs has no place for them, and counts as a TX error.
-            guard buffer.length >= 12, let p = buffer.prepend(4) else { totals.oerrors += 1; return }
+            guard buffer.length >= TagStack.macBytes, let p = buffer.prepend(4) else { totals.oerrors += 1; return }
             UnsafeMutableRawPointer(p).copyMemory(from: p + 4, byteCount: 12)
             p[12] = 0x81; p[13] = 0x00; p[14] = UInt8(tci >> 8); p[15] = UInt8(tci & 0xff)
         }
