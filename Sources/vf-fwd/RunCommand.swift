@@ -76,6 +76,8 @@ struct RunCommand: ParsableCommand {
         EAL.removeStaleRuntimeDirectories()
         var arguments = DPDKForwarder.ealArguments(for: parsed, override: ealArguments.isEmpty ? nil : ealArguments)
         if quiet { arguments.append("--log-level=3") }
+        // The EAL would start, then not find the port: say why before it starts.
+        if let problem = parsed.pciConflict(inEAL: arguments) { throw .initialisation(problem) }
         do {
             try EAL.initialize(arguments: arguments)
         } catch {

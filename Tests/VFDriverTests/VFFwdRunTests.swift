@@ -39,6 +39,42 @@ final class VFFwdRunTests: XCTestCase {
         XCTAssertTrue(missing.stderr.contains("rx_pcap \(dir)/missing.pcap: no such file"), missing.stderr)
     }
 
+    /// EAL arguments that cannot work with a PCI port: `--no-pci` (the port would not be found)
+    /// and a block list (the EAL refuses it beside the allow list vf-fwd makes). `check` warns
+    /// about the config's `eal:`; `run` exits 3 before starting the EAL, saying what to remove.
+    func testEALArgumentsThatHideAPCIPortAreNamed() throws {
+        let dir = try temporaryDirectory()
+        func config(eal: String) throws -> String {
+            try """
+                eal: [\(eal)]
+                ports:
+                  - { name: vf, device: "0000:03:10.0" }
+                  - { name: b, device: net_null0 }
+                rules: [{ in: { port: vf, vlan: any }, out: { port: b }, bidirectional: true }]
+                """.write(toFile: "\(dir)/p.yaml", atomically: true, encoding: .utf8)
+            return "\(dir)/p.yaml"
+        }
+        let blocked = "port vf: vf-fwd adds 0000:03:10.0 to the EAL's allow list (-a), and the EAL refuses a block list (-b/--block) beside it"
+        for (eal, expected) in [("--no-huge, --no-pci", "port vf: the EAL arguments include --no-pci"),
+                                ("--no-huge, -b, 0000:00:01.0", blocked), ("--no-huge, --block=0000:00:01.0", blocked)] {
+            let path = try config(eal: eal)
+            let checked = try VFFwdProcess.run(["check", "--config", path])
+            XCTAssertEqual(checked.status, 0, checked.stderr)
+            XCTAssertTrue(checked.stderr.contains("vf-fwd: warning: " + expected), checked.stderr)
+            let ran = try VFFwdProcess.run(["run", "--config", path, "--duration", "1"])
+            XCTAssertEqual(ran.status, 3, ran.stderr)
+            XCTAssertTrue(ran.stderr.contains("vf-fwd: " + expected), ran.stderr)
+            XCTAssertFalse(ran.stderr.contains("EAL:"), "refused before the EAL starts: \(ran.stderr)")
+        }
+        // The arguments after `--` replace `eal:`, so they are what run checks.
+        let fine = try config(eal: "--no-pci")
+        let overridden = try VFFwdProcess.run(["run", "--config", fine, "--duration", "1", "--", "--no-huge", "-m", "256", "-b", "0000:00:01.0"])
+        XCTAssertEqual(overridden.status, 3, overridden.stderr)
+        XCTAssertTrue(overridden.stderr.contains("vf-fwd: " + blocked), overridden.stderr)
+        XCTAssertEqual(ForwarderConfig(ports: [PortConfig(name: "n", device: DeviceString("net_null0")!)], rules: [])
+                        .pciConflict(inEAL: ["--no-pci", "-b", "0000:00:01.0"]), nil, "no PCI port, no conflict")
+    }
+
     /// The mock's files fail as the pcap PMD's do, when the device is created (exit 3, with the
     /// reason), and an unwritable `--stats-json` before anything is forwarded (exit 2).
     func testFileProblemsStopTheRunBeforeForwarding() throws {
