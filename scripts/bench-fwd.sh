@@ -13,7 +13,9 @@
 # testpmd's Tx-pps). A run counts as the median of its intervals and, since interference from
 # other tenants of this machine only ever slows a run down, also as its best interval (the
 # reasoning of Python's timeit). Both are summarised as medians over the rounds.
-set -euo pipefail
+set -Eeuo pipefail
+# A failing program ends the script: say where, rather than end without a word.
+trap 'echo "$0: line $LINENO failed (exit $?): $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 mode=${1:-crossconnect}
 rounds=${2:-5}

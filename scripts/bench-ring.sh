@@ -4,7 +4,9 @@
 # `dpdk-test ring_perf_autotest` ("Testing using two physical cores", legacy API), then prints
 # both medians and the ratio (below 1.0: PacketRing is faster).
 #   scripts/bench-ring.sh [ROUNDS]
-set -euo pipefail
+set -Eeuo pipefail
+# A failing program ends the script: say where, rather than end without a word.
+trap 'echo "$0: line $LINENO failed (exit $?): $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 rounds=${1:-5}
 swift build -c release --product ring-bench >/dev/null
