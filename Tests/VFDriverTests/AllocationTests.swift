@@ -35,6 +35,33 @@ final class AllocationTests: XCTestCase {
         }
     }
 
+    /// A user's own loop over a `PacketBurst`: receive, rewrite, send, free what found no room.
+    func testPacketBurstLoopAllocatesNothing() throws {
+        let dir = try temporaryDirectory()
+        try PcapFile.write((0..<64).map { Frame(tags: [tag(100)], seed: $0).bytes }, to: "\(dir)/in.pcap")
+        let pool = MockPool(size: 4096)
+        let rx = try MockVF(rxPcap: "\(dir)/in.pcap", txPcap: nil, infiniteRx: true, index: 0, pool: pool)
+        let tx = try MockVF(rxPcap: nil, txPcap: nil, index: 1, pool: pool)
+        for vf in [rx, tx] {
+            try vf.configure(PortConfiguration())
+            try vf.start()
+        }
+        var burst = PacketBurst<MockBuffer>(capacity: 32)
+        var forwarded = 0
+        func poll() {
+            burst.receive(from: rx.port, queue: 0)
+            for i in 0..<burst.count { burst[i].data[15] = 200 }
+            forwarded += burst.transmit(to: tx.port, queue: 0)
+            burst.freeAll()
+        }
+        for _ in 0..<100 { poll() }
+        let count = allocations { for _ in 0..<10_000 { poll() } }
+        XCTAssertGreaterThan(forwarded, 100_000)
+        XCTAssertEqual(count, 0, "allocations in \(forwarded) frames")
+        for vf in [rx, tx] { vf.stop() }
+        XCTAssertEqual(pool.inUseCount, 0)
+    }
+
     /// Frames forwarded by 10,000 polls of a warmed-up lane, and the allocations they made.
     func steadyState<Port>(_ lane: ForwardingLane<Port>) -> (forwarded: Int, allocations: Int) {
         for _ in 0..<100 { _ = lane.poll() }  // warm up: first-touch lazy state

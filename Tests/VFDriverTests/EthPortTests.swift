@@ -120,6 +120,24 @@ final class EthPortTests: XCTestCase {
         _ = drain(ports[0]) + drain(ports[1])
     }
 
+    /// `PacketBurst` over DPDK ports: frames received on one ring port leave by the other, byte
+    /// for byte, and mbufs a burst still holds when it ends go back to the pool.
+    func testPacketBurstCarriesMbufsAndReturnsWhatItHolds() throws {
+        let ports = Self.ports
+        let inUse = Self.pool.inUseCount
+        let frames = (0..<40).map { Frame(tags: [tag(30)], seed: $0).bytes }
+        inject(frames, into: ports[0])
+        do {
+            var burst = PacketBurst<Mbuf>(capacity: 32)
+            XCTAssertEqual(burst.receive(from: ports[0], queue: 0), 32)
+            XCTAssertEqual(burst.transmit(to: ports[1], queue: 0), 32)
+            XCTAssertEqual(burst.receive(from: ports[0], queue: 0), 8)
+            XCTAssertEqual(Self.pool.inUseCount, inUse + 40, "32 in port b's loop, 8 in the burst")
+        }
+        XCTAssertEqual(drain(ports[1]), Array(frames[..<32]))
+        XCTAssertEqual(Self.pool.inUseCount, inUse, "the burst's 8 went back as it ended")
+    }
+
     /// Without hugepages the pool packs mbufs across 4 KiB pages, so a burst's headers spread over
     /// the L1 sets instead of sharing two; IO addresses stay exact (IOVA as VA).
     func testPoolWithoutHugepagesPacksMbufsAcrossPages() {

@@ -107,13 +107,12 @@ final class MockSwitchingTests: MockVFTestCase {
 
         let frame = vf.mac + [2, 0, 0, 0, 0, 1] + [0x81, 0x00, 0x00, 100, 0x08, 0x00] + [UInt8](repeating: 0, count: 46)
         nic.injectFromUplink(frame)                // a frame on the wire for the VF's MAC, VLAN 100
-        let burst = UnsafeMutablePointer<MockBuffer>.allocate(capacity: 32)
-        let n = vf.port.receive(queue: 0, into: burst, capacity: 32)   // your poll loop
+        var burst = PacketBurst<MockBuffer>(capacity: 32)   // yours, made once, reused every poll
+        let n = burst.receive(from: vf.port, queue: 0)      // your poll loop
         burst[0].data[15] = 200                    // your code: VLAN 100 becomes 200
-        let sent = vf.port.transmit(queue: 0, from: burst, count: n)   // out through the PF's uplink
+        let sent = burst.transmit(to: vf.port, queue: 0)    // out through the PF's uplink
         vf.stop()                                  // the descriptors give their buffers back
         // nic.drainUplink() holds the frame with VLAN 200; nic.pool.inUseCount is 0 again
-        burst.deallocate()
         XCTAssertEqual(n, 1)
         XCTAssertEqual(sent, 1)
         var expected = frame
