@@ -76,7 +76,7 @@ struct RunCommand: ParsableCommand {
         EAL.removeStaleRuntimeDirectories()
         var arguments = DPDKForwarder.ealArguments(for: parsed, override: ealArguments.isEmpty ? nil : ealArguments)
         if quiet { arguments.append("--log-level=3") }
-        // The EAL would start, then not find the port: say why before it starts.
+        // The EAL would refuse these arguments, or start and not find the port: say so first.
         if let problem = parsed.pciConflict(inEAL: arguments) { throw .initialisation(problem) }
         do {
             try EAL.initialize(arguments: arguments)
