@@ -63,4 +63,26 @@ final class PacketBurstTests: MockVFTestCase {
         vf.stop()
         XCTAssertEqual(nic.pool.inUseCount, 0)
     }
+
+    /// Frames a program makes itself (a generator, a reply) join a burst with `append`, up to
+    /// its capacity, and leave by the same transmit.
+    func testAppendedFramesAreSentLikeReceivedOnes() throws {
+        let nic = MockNIC(vfCount: 1)
+        let vf = try started(nic, 0)
+        vf.spoofCheck = false
+        var burst = PacketBurst<MockBuffer>(capacity: 4)
+        let frames = (0..<5).map { frame(to: 7, seed: $0) }
+        var made: [MockBuffer] = []
+        for bytes in frames {
+            let buffer = nic.pool.allocate()!
+            XCTAssertTrue(bytes.withUnsafeBytes { buffer.setFrame($0) })
+            made.append(buffer)
+        }
+        XCTAssertEqual(made.map { burst.append($0) }, [true, true, true, true, false])
+        made[4].free()  // refused: still the caller's
+        XCTAssertEqual(burst.transmit(to: vf.port, queue: 0), 4)
+        XCTAssertEqual(nic.drainUplink(), Array(frames[..<4]))
+        vf.stop()
+        XCTAssertEqual(nic.pool.inUseCount, 0)
+    }
 }

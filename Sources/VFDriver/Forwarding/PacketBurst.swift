@@ -1,11 +1,11 @@
 /// A caller-owned array of frames for burst receive and transmit, made once and reused on every
 /// poll (basicfwd's `struct rte_mbuf *bufs[BURST_SIZE]`), so a loop over it allocates nothing.
 ///
-/// It owns the frames it holds: each leaves it by being sent (`transmit`) or freed
-/// (`free(where:)`, `freeAll`), and whatever is still in it when it ends goes back to its pool,
-/// so no frame is lost to an early return or a thrown error. End it while the pools live
-/// (before `EAL.cleanup()`; before the `MockNIC` or `MockPool` goes). Noncopyable: two copies
-/// would both own, and both free, the same frames.
+/// It owns the frames it holds (received, or given by `append`): each leaves it by being sent
+/// (`transmit`) or freed (`free(where:)`, `freeAll`), and whatever is still in it when it ends
+/// goes back to its pool, so no frame is lost to an early return or a thrown error. End it
+/// while the pools live (before `EAL.cleanup()`; before the `MockNIC` or `MockPool` goes).
+/// Noncopyable: two copies would both own, and both free, the same frames.
 ///
 /// ```swift
 /// var burst = PacketBurst<Mbuf>(capacity: 32)
@@ -53,6 +53,16 @@ public struct PacketBurst<Buffer: PacketBuffer>: ~Copyable {
         let received = port.receive(queue: queue, into: storage + held, capacity: capacity - held)
         held += received
         return received
+    }
+
+    /// Takes `buffer` (a frame the caller made, from a pool's `allocate()`) after the frames
+    /// held. False when the burst is full: the buffer is then still the caller's.
+    @inlinable
+    public mutating func append(_ buffer: Buffer) -> Bool {
+        guard held < capacity else { return false }
+        storage[held] = buffer
+        held += 1
+        return true
     }
 
     /// Hands every frame held to `queue` of `port`; those it takes leave the burst, and those it
