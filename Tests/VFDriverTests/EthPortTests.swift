@@ -176,6 +176,25 @@ final class EthPortTests: XCTestCase {
         XCTAssertNil(EthPort.descriptorProblem(32768, limits: info.rx_desc_lim), "net_ring sets no limits")
     }
 
+    /// The MTUs a device takes are those `rte_eth_dev_configure` accepts, frame size included,
+    /// so a port is refused with its range rather than a bare EINVAL from the configure.
+    func testMTURangeIsWhatConfigureAccepts() {
+        var info = rte_eth_dev_info()
+        // ixgbevf (ixgbevf_dev_info_get): 9728-byte frames (MAXFRS, CRC included), max_mtu
+        // 9710 (header and CRC off); min_mtu is ethdev's default, 64 - 14 - 4.
+        info.min_mtu = 46
+        info.max_mtu = 9710
+        info.max_rx_pktlen = 9728
+        XCTAssertEqual(EthPort.mtuRange(info), 46...9710)
+        // net_tap: a frame size only (max_mtu left at UINT16_MAX), so header and CRC come off it.
+        info.max_mtu = UInt16.max
+        info.max_rx_pktlen = 1522
+        XCTAssertEqual(EthPort.mtuRange(info), 46...1504)
+        // net_null and net_ring: no limit but the MTU field's.
+        info.max_rx_pktlen = UInt32.max
+        XCTAssertEqual(EthPort.mtuRange(info), 46...Int(UInt16.max))
+    }
+
     func testPortFacts() {
         let port = Self.ports[0]
         XCTAssertEqual(port.driverName, "net_ring")

@@ -79,8 +79,10 @@ public struct EthPort: PacketPort {
                                 advice: "its \(ring) rings take \(problem)")
             }
         }
-        guard c.mtu >= info.min_mtu, c.mtu <= info.max_mtu else {
-            throw DPDKError("setting MTU \(c.mtu) on \(label)", code: EINVAL, advice: "its MTU range is \(info.min_mtu)..\(info.max_mtu)")
+        let mtus = Self.mtuRange(info)
+        guard mtus.contains(c.mtu) else {
+            throw DPDKError("setting MTU \(c.mtu) on \(label) (\(driver))", code: EINVAL,
+                            advice: "its MTU range is \(mtus.lowerBound)..\(mtus.upperBound) (frames up to \(info.max_rx_pktlen) bytes)")
         }
         let busName = Self.deviceName(info)
         if let problem = Self.jumboProblem(mtu: c.mtu, pciDevice: busName.flatMap { SRIOVInventory.deviceID(of: $0) },
@@ -126,6 +128,16 @@ public struct EthPort: PacketPort {
         let fewest = max(Int(limits.nb_min), least)
         guard count < fewest || count > limits.nb_max || count % align != 0 else { return nil }
         return "\(fewest)..\(limits.nb_max) descriptors" + (align > 1 ? " in multiples of \(align)" : "") + ", got \(count)"
+    }
+
+    /// The MTUs `rte_eth_dev_configure` accepts (`eth_dev_validate_mtu`): from `min_mtu` to
+    /// `max_mtu`, and no frame, MTU plus the device's overhead, over `max_rx_pktlen`; the
+    /// overhead is `max_rx_pktlen - max_mtu` where the device reports a `max_mtu`, else the
+    /// Ethernet header and CRC (`eth_dev_get_overhead_len`). A tap device reports only a frame size.
+    static func mtuRange(_ info: rte_eth_dev_info) -> ClosedRange<Int> {
+        let maxMTU = Int(info.max_mtu), maxFrame = Int(info.max_rx_pktlen)
+        let overhead = maxMTU != Int(UInt16.max) && maxFrame > maxMTU ? maxFrame - maxMTU : 14 + 4
+        return Int(info.min_mtu)...max(Int(info.min_mtu), min(maxMTU, maxFrame - overhead))
     }
 
     /// How errors call port `id`: "port NAME" when the caller names it, else "port ID".
