@@ -13,9 +13,13 @@ target=vlan
 if [ $# -gt 0 ] && [[ "$1" != -* ]]; then target=$1; shift; fi
 runtime=$(dirname "$(command -v swiftc)")/../lib/clang
 fuzzer_lib=$(ls "$runtime"/*/lib/linux/libclang_rt.fuzzer_no_main-x86_64.a | head -n 1)
-swift build -c release --product vf-fuzz --scratch-path .build-fuzz \
+# Quiet when it builds; the compiler's messages when it does not.
+if ! build_log=$(swift build -c release --product vf-fuzz --scratch-path .build-fuzz \
     -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp \
-    -Xswiftc -DFUZZING -Xlinker "$fuzzer_lib" -Xlinker -lstdc++ >/dev/null
+    -Xswiftc -DFUZZING -Xlinker "$fuzzer_lib" -Xlinker -lstdc++ 2>&1); then
+    echo "$build_log" >&2
+    exit 1
+fi
 # Swift's crash backtracer stalls under AddressSanitizer; libFuzzer reports crashes itself.
 export SWIFT_BACKTRACE=enable=no
 corpus=.build-fuzz/corpus-$target
