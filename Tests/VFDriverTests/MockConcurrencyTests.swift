@@ -47,51 +47,61 @@ final class MockConcurrencyTests: XCTestCase {
         XCTAssertEqual(nic.pool.inUseCount, 0)
     }
 
-    /// A two-stage pipeline over `RingLink`s: this thread is the I/O core (mock VF RX into a
-    /// link, the link back out to a mock VF's TX), another the worker (rewrites VLAN 100 to 200).
-    /// Every frame crosses both links once, in order, rewritten; every buffer comes back.
-    func testAPipelineOverRingLinksLosesNothing() throws {
+    /// A pipeline over `RingPort` pairs: this thread is the I/O core (mock VF a's RX into a
+    /// ring, the other ring out to mock VF b's TX), another the worker, the VLAN engine's lane
+    /// unchanged over its ring ends (VLAN 100 to 200; VLAN 300 has no rule). Every frame
+    /// crosses once, in order, rewritten or counted as dropped; every buffer comes back.
+    func testTheEngineAsAPipelineWorkerOverRingPortsLosesNothing() throws {
         let dir = try temporaryDirectory()
-        let frames = (0..<5000).map { Frame(tags: [tag(100, pcp: UInt16($0 % 8))], payloadBytes: 46 + $0 % 50, seed: $0).bytes }
+        let frames = (0..<5000).map { Frame(tags: [tag($0 % 10 == 0 ? 300 : 100, pcp: UInt16($0 % 8))], payloadBytes: 46 + $0 % 50, seed: $0).bytes }
         try PcapFile.write(frames, to: "\(dir)/in.pcap")
         let pool = MockPool(size: 2048)
-        let rx = try MockVF(rxPcap: "\(dir)/in.pcap", txPcap: nil, index: 0, pool: pool)
-        let tx = try MockVF(rxPcap: nil, txPcap: "\(dir)/out.pcap", index: 1, pool: pool)
-        for vf in [rx, tx] {
+        let wireA = try MockVF(rxPcap: "\(dir)/in.pcap", txPcap: nil, index: 0, pool: pool)
+        let wireB = try MockVF(rxPcap: nil, txPcap: "\(dir)/out.pcap", index: 1, pool: pool)
+        for vf in [wireA, wireB] {
             try vf.configure(PortConfiguration())
             try vf.start()
         }
-        let toWorker = RingLink<MockBuffer>(capacity: 64), fromWorker = RingLink<MockBuffer>(capacity: 64)
+        let config = try ForwarderConfig.load(yaml: """
+            ports: [{ name: a, device: "mock:" }, { name: b, device: "mock:" }]
+            rules: [{ in: { port: a, vlan: 100 }, out: { port: b, vlan: 200 }, bidirectional: true }]
+            """, file: "pipeline.yaml")
+        let (ioA, workerA) = RingPort<MockBuffer>.pair(capacity: 64), (ioB, workerB) = RingPort<MockBuffer>.pair(capacity: 64)
+        let lane = ForwardingLane(plan: ForwardingPlan(config: config), ports: [workerA, workerB], rxPairs: [(0, 0), (1, 0)],
+                                  txQueue: 0, burst: 32)
         let workerDone = DispatchSemaphore(value: 0)
-        let total = frames.count
+        let total = UInt64(frames.count)
         Thread.detachNewThread {
-            var burst = PacketBurst<MockBuffer>(capacity: 32)
-            var forwarded = 0
-            while forwarded < total {
-                let n = burst.receive(from: toWorker, queue: 0)
-                burst.withUnsafeMutableBuffers { frames in
-                    for frame in frames[(frames.count - n)...] { frame.data[15] = 200 }
-                }
-                forwarded += burst.transmit(to: fromWorker, queue: 0)  // a full link: the rest waits in the burst
+            var seen = PortCounters()
+            while seen.rxPackets < total {
+                _ = lane.poll()
+                seen = PortCounters()
+                lane.counters.read(port: 0, into: &seen)
             }
             workerDone.signal()
         }
-        // The I/O core: the file into the worker, the worker's frames out; a link with no room
-        // holds the burst back, as a full TX queue would.
+        // The I/O core: a ring without room holds the burst back, as a full TX queue would.
         var fromWire = PacketBurst<MockBuffer>(capacity: 32), toWire = PacketBurst<MockBuffer>(capacity: 32)
+        let expected = frames.filter { $0[15] == 100 }.map { var f = $0; f[15] = 200; return f }
         var sent = 0
-        while sent < frames.count {
-            fromWire.receive(from: rx.port, queue: 0)
-            fromWire.transmit(to: toWorker, queue: 0)
-            toWire.receive(from: fromWorker, queue: 0)
-            sent += toWire.transmit(to: tx.port, queue: 0)
+        while sent < expected.count {
+            fromWire.receive(from: wireA.port, queue: 0)
+            fromWire.transmit(to: ioA, queue: 0)
+            toWire.receive(from: ioB, queue: 0)
+            sent += toWire.transmit(to: wireB.port, queue: 0)
         }
         workerDone.wait()
+        var a = PortCounters(), b = PortCounters()
+        lane.counters.read(port: 0, into: &a)
+        lane.counters.read(port: 1, into: &b)
+        XCTAssertEqual(a.rxPackets, total)
+        XCTAssertEqual(a[.noRule], total / 10)
+        XCTAssertEqual(b.txPackets, UInt64(expected.count))
         XCTAssertTrue(fromWire.isEmpty && toWire.isEmpty)
-        XCTAssertEqual(toWorker.freeAll() + fromWorker.freeAll(), 0)
-        for vf in [rx, tx] { vf.stop() }
-        try tx.flushCapture()
-        XCTAssertEqual(try PcapFile.read("\(dir)/out.pcap"), frames.map { var f = $0; f[15] = 200; return f })
+        XCTAssertEqual(ioA.freeReceivable() + ioB.freeReceivable() + workerA.freeReceivable() + workerB.freeReceivable(), 0)
+        for vf in [wireA, wireB] { vf.stop() }
+        try wireB.flushCapture()
+        XCTAssertEqual(try PcapFile.read("\(dir)/out.pcap"), expected)
         XCTAssertEqual(pool.inUseCount, 0)
     }
 }
