@@ -51,7 +51,7 @@ let package = Package(
             swiftSettings: dpdkCFlags
         ),
         // Forwarding benchmark on net_null ports with a prefilled pool: see scripts/bench-fwd.sh.
-        .executableTarget(name: "vf-bench", dependencies: ["VFDriver", .product(name: "Atomics", package: "swift-atomics")],
+        .executableTarget(name: "vf-bench", dependencies: ["VFDriver", "PacketRing", "CDPDK", .product(name: "Atomics", package: "swift-atomics")],
                           swiftSettings: dpdkCFlags),
         // Ring benchmark, measured as DPDK's test_ring_perf: see scripts/bench-ring.sh.
         .executableTarget(name: "ring-bench", dependencies: ["PacketRing", "CDPDK", .product(name: "Atomics", package: "swift-atomics")], swiftSettings: dpdkCFlags,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Forwarding rates, one forwarding core each, alternating runs, medians and ratios.
-#   scripts/bench-fwd.sh [crossconnect|translate|mock] [ROUNDS] [SECONDS]
+#   scripts/bench-fwd.sh [crossconnect|translate|mock|pipeline] [ROUNDS] [SECONDS]
 #   BENCH_MEMORY=huge scripts/bench-fwd.sh ...   hugepages (scripts/hugepages.sh reserve) instead
 #                                                of --no-huge; see "mbuf pool layout" in README
 # crossconnect: `vf-fwd run`, two net_null ports, `vlan: any` both ways
@@ -8,6 +8,9 @@
 # translate:    vf-bench (the vf-fwd engine, pool prefilled with VLAN 100 frames), VLAN
 #               translate both ways, against dpdk-testpmd --forward-mode=macswap
 # mock:         `vf-fwd run` on mock ports (64-byte frames, infinite_rx, translate); no peer
+# pipeline:     vf-bench --pipeline: translate on a worker core between ring pairs that the main
+#               core fills from and empties to two net_null ports, over PacketRing (RingPort)
+#               against the same over rte_ring; the rounds alternate inside one process
 #
 # Every program reports the rate of each one-second interval after a one-second warm-up (as
 # testpmd's Tx-pps). A run counts as the median of its intervals and, since interference from
@@ -77,11 +80,16 @@ pairs = [tx[i] + tx[i + 1] for i in range(0, len(tx) - 1, 2)]
 for p in [p for p in pairs if p > 0][1:]: print(p / 1e6)' | summarise
 }
 
+if [ "$mode" = pipeline ]; then
+    .build/release/vf-bench --pipeline "$rounds" benchmarks/null-translate.yaml "$seconds" "$frame" \
+        -- -l "0,$core" "${eal[@]}" --file-prefix "bench-vf-$$"
+    exit 0
+fi
 case "$mode" in
     crossconnect) peer=io ;;
     translate) peer=macswap ;;
     mock) peer="" ;;
-    *) echo "usage: $0 [crossconnect|translate|mock] [ROUNDS] [SECONDS]" >&2; exit 2 ;;
+    *) echo "usage: $0 [crossconnect|translate|mock|pipeline] [ROUNDS] [SECONDS]" >&2; exit 2 ;;
 esac
 # The second program of a pair tends to run faster here, so the order alternates per round.
 : > "$work/ours"; : > "$work/theirs"

@@ -10,13 +10,18 @@ import VFDriver
 // one-second interval after the warm-up: "intervals: <Mpps> <Mpps> ...".
 //   vf-bench --engine CONFIG SECONDS FRAME-HEX [-- EAL-ARGS]
 // Measures the engine alone (`ReplayPort`, no PMD): "engine: <cycles> cycles/packet".
+//   vf-bench --pipeline ROUNDS CONFIG SECONDS FRAME-HEX [-- EAL-ARGS]
+// Runs the rules on a worker lcore between ring pairs that the main lcore fills from and
+// empties to the two ports, over PacketRing and over rte_ring, ROUNDS alternating rounds of
+// SECONDS: "round <n>: PacketRing <Mpps> Mpps, rte_ring <Mpps> Mpps", then the medians and ratio.
 
 let split = CommandLine.arguments.firstIndex(of: "--") ?? CommandLine.arguments.endIndex
 var own = Array(CommandLine.arguments[1..<split])
-let engineOnly = own.first == "--engine"
-if engineOnly { own.removeFirst() }
-guard own.count == 3, let seconds = Double(own[1]) else {
-    FileHandle.standardError.write(Data("usage: vf-bench [--engine] CONFIG SECONDS FRAME-HEX [-- EAL-ARGS]\n".utf8))
+let engineOnly = own.first == "--engine", pipeline = own.first == "--pipeline"
+if engineOnly || pipeline { own.removeFirst() }
+let rounds = pipeline ? own.isEmpty ? nil : Int(own.removeFirst()) : 1
+guard own.count == 3, let seconds = Double(own[1]), let rounds, rounds > 0 else {
+    FileHandle.standardError.write(Data("usage: vf-bench [--engine | --pipeline ROUNDS] CONFIG SECONDS FRAME-HEX [-- EAL-ARGS]\n".utf8))
     exit(2)
 }
 let frame: [UInt8] = stride(from: 0, to: own[2].count, by: 2).map {
@@ -34,6 +39,12 @@ if engineOnly {
 let forwarder = try DPDKForwarder(config: config)
 for pool in forwarder.pools { pool.fill(with: frame) }
 try forwarder.start()
+if pipeline {
+    comparePipelines(forwarder: forwarder, config: config, seconds: seconds, rounds: rounds)
+    try forwarder.shutdown()
+    EAL.cleanup()
+    exit(0)
+}
 
 // As dpdk-testpmd's per-second rates, the first second is warm-up: the rate is measured after it.
 let stop = UnsafeAtomic<Bool>.create(false)

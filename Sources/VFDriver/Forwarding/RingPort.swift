@@ -1,52 +1,71 @@
 import PacketRing
 
-/// A port made of two rings, as DPDK's `rte_eth_from_rings` makes one: `receive` takes frames
-/// from `rx`, `transmit` puts them into `tx`. Made in pairs (`pair(capacity:)`), back to back
-/// like a veth pair, it links pipeline stages on different cores (Snabb's links): each stage
-/// drives its end with the same burst calls, `PacketBurst` and `ForwardingLane` as a NIC, so
-/// the VLAN engine runs unchanged as a worker between an RX core and a TX core.
+/// Two rings joined as two ports back to back, like a veth pair: what one end transmits, the
+/// other receives (DPDK's `rte_eth_from_rings` over a pair of rings). It links pipeline stages
+/// on different cores (Snabb's links): each stage drives its end with the same burst calls,
+/// `PacketBurst` and `ForwardingLane` as a NIC, so the VLAN engine runs unchanged as a worker
+/// between an I/O core and the NICs.
 ///
-/// A full `tx` ring takes what it has room for, as a full TX queue does. It has one queue, 0,
-/// and no offloads. Frames left in a pair when its pipeline stops are the caller's to free
-/// (`freeReceivable()` on each end, once no stage uses it).
-public struct RingPort<Buffer: PacketBuffer>: PacketPort {
-    public let rx: Ring<Buffer>
-    public let tx: Ring<Buffer>
+/// The pair owns its rings; its ends are trivial handles, valid while it lives. A full ring
+/// takes what it has room for, as a full TX queue does. Frames still in it when it ends go back
+/// to their pool, so end it while the pools live.
+public final class RingPair<Buffer: PacketBuffer> {
+    /// Frames `ends.0` sent to `ends.1`, and those sent back.
+    public let forth: Ring<Buffer>
+    public let back: Ring<Buffer>
 
-    /// A port over rings of the caller's: MP/MC ones let several workers feed one TX core.
-    public init(rx: Ring<Buffer>, tx: Ring<Buffer>) {
+    /// Rings of `capacity` frames each way, for one thread at each end (single producer and
+    /// consumer) unless `producers` or `consumers` say `.multi` (several workers feeding one
+    /// TX core through one end).
+    public init(capacity: Int, producers: Ring<Buffer>.Synchronization = .single, consumers: Ring<Buffer>.Synchronization = .single) {
+        forth = Ring(capacity: capacity, producers: producers, consumers: consumers)
+        back = Ring(capacity: capacity, producers: producers, consumers: consumers)
+    }
+
+    deinit { freeAll() }
+
+    /// The two ends: what the first transmits the second receives, and the other way round.
+    public var ends: (RingPort<Buffer>, RingPort<Buffer>) {
+        (RingPort(rx: .passUnretained(back), tx: .passUnretained(forth)), RingPort(rx: .passUnretained(forth), tx: .passUnretained(back)))
+    }
+
+    /// Frees the frames waiting in either direction (a stopped pipeline's); returns how many.
+    /// Call it once no stage uses the pair.
+    @discardableResult
+    public func freeAll() -> Int {
+        var freed = 0
+        for ring in [forth, back] {
+            while let buffer = ring.dequeue() {
+                buffer.free()
+                freed += 1
+            }
+        }
+        return freed
+    }
+}
+
+/// One end of a `RingPair`: `receive` takes from one ring, `transmit` puts into the other.
+/// Unretained (no reference counting per call, where a retained ring would cost the worker a
+/// retain and a release on every burst); valid while its pair lives. One queue, 0; no offloads.
+@frozen
+public struct RingPort<Buffer: PacketBuffer>: PacketPort {
+    @usableFromInline let rx: Unmanaged<Ring<Buffer>>
+    @usableFromInline let tx: Unmanaged<Ring<Buffer>>
+
+    init(rx: Unmanaged<Ring<Buffer>>, tx: Unmanaged<Ring<Buffer>>) {
         self.rx = rx
         self.tx = tx
     }
 
-    /// Two ports joined back to back: what one transmits, the other receives, through a
-    /// single-producer single-consumer ring of `capacity` frames each way, so each end belongs
-    /// to one thread.
-    public static func pair(capacity: Int) -> (RingPort, RingPort) {
-        let forth = Ring<Buffer>(capacity: capacity), back = Ring<Buffer>(capacity: capacity)
-        return (RingPort(rx: back, tx: forth), RingPort(rx: forth, tx: back))
-    }
-
     @inlinable
     public func receive(queue: UInt16, into buffers: UnsafeMutablePointer<Buffer>, capacity: Int) -> Int {
-        rx.dequeueBurst(into: buffers, count: capacity)
+        rx._withUnsafeGuaranteedRef { $0.dequeueBurst(into: buffers, count: capacity) }
     }
 
     @inlinable
     public func transmit(queue: UInt16, from buffers: UnsafeMutablePointer<Buffer>, count: Int) -> Int {
-        tx.enqueueBurst(buffers, count: count)
+        tx._withUnsafeGuaranteedRef { $0.enqueueBurst(buffers, count: count) }
     }
 
     public var insertsTags: Bool { false }
-
-    /// Frees the frames waiting for this end to receive; returns how many.
-    @discardableResult
-    public func freeReceivable() -> Int {
-        var freed = 0
-        while let buffer = rx.dequeue() {
-            buffer.free()
-            freed += 1
-        }
-        return freed
-    }
 }
