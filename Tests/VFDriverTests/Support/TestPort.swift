@@ -34,10 +34,18 @@ final class TestWire {
     }
 }
 
+/// Port `index` of `wire`, unretained as ports are (`PacketPort`): valid while the wire lives.
 struct TestPort: PacketPort {
-    let wire: TestWire
+    let wireReference: Unmanaged<TestWire>
     let index: Int
     let insertsTags: Bool
+    var wire: TestWire { wireReference.takeUnretainedValue() }
+
+    init(wire: TestWire, index: Int, insertsTags: Bool) {
+        wireReference = .passUnretained(wire)
+        self.index = index
+        self.insertsTags = insertsTags
+    }
 
     func receive(queue: UInt16, into buffers: UnsafeMutablePointer<MockBuffer>, capacity: Int) -> Int {
         let n = min(capacity, wire.inbound[index].count)
