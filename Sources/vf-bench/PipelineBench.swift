@@ -53,16 +53,17 @@ func pipelineRate<Link: PacketPort>(nics: [EthPort], io: [Link], worker: [Link],
     var fromWireA = PacketBurst<Mbuf>(capacity: 32), toWireA = PacketBurst<Mbuf>(capacity: 32)
     var fromWireB = PacketBurst<Mbuf>(capacity: 32), toWireB = PacketBurst<Mbuf>(capacity: 32)
     var sent = 0
+    let nicA = nics[0], nicB = nics[1], ioA = io[0], ioB = io[1]
     /// One pass of the I/O core: a ring without room holds the burst back, as a full TX queue would.
     func poll() {
-        fromWireA.receive(from: nics[0], queue: 0)
-        fromWireA.transmit(to: io[0], queue: 0)
-        fromWireB.receive(from: nics[1], queue: 0)
-        fromWireB.transmit(to: io[1], queue: 0)
-        toWireA.receive(from: io[0], queue: 0)
-        sent &+= toWireA.transmit(to: nics[0], queue: 0)
-        toWireB.receive(from: io[1], queue: 0)
-        sent &+= toWireB.transmit(to: nics[1], queue: 0)
+        fromWireA.receive(from: nicA, queue: 0)
+        fromWireA.transmit(to: ioA, queue: 0)
+        fromWireB.receive(from: nicB, queue: 0)
+        fromWireB.transmit(to: ioB, queue: 0)
+        toWireA.receive(from: ioA, queue: 0)
+        sent &+= toWireA.transmit(to: nicA, queue: 0)
+        toWireB.receive(from: ioB, queue: 0)
+        sent &+= toWireB.transmit(to: nicB, queue: 0)
     }
     let hz = Double(EAL.tscHz)
     let warmUpEnd = rdtsc() + UInt64(hz)
@@ -88,7 +89,7 @@ final class WorkerContext {
     init(_ body: @escaping () -> Void) { self.body = body }
 }
 
-/// `rounds` alternating measurements of the pipeline over `RingPort` (PacketRing) and over
+/// `rounds` alternating measurements of the pipeline over `RingPair` ends (PacketRing) and over
 /// `RteRingPort` (rte_ring), both rings of 1024 frames; prints each and the medians' ratio.
 func comparePipelines(forwarder: DPDKForwarder, config: ForwarderConfig, seconds: Double, rounds: Int) {
     guard let workerLcore = EAL.lcores.first(where: { $0 != rte_get_main_lcore() }), forwarder.ports.count == 2 else {
