@@ -98,8 +98,11 @@ func comparePipelines(forwarder: DPDKForwarder, config: ForwarderConfig, seconds
     func viaPacketRing() -> Double {
         let linkA = RingPair<Mbuf>(capacity: 1024), linkB = RingPair<Mbuf>(capacity: 1024)
         let (ioA, workerA) = linkA.ends, (ioB, workerB) = linkB.ends
-        return pipelineRate(nics: forwarder.ports, io: [ioA, ioB], worker: [workerA, workerB], config: config,
-                            workerLcore: workerLcore, seconds: seconds)
+        // The ends are unretained: the pairs must outlive the run.
+        return withExtendedLifetime((linkA, linkB)) {
+            pipelineRate(nics: forwarder.ports, io: [ioA, ioB], worker: [workerA, workerB], config: config,
+                         workerLcore: workerLcore, seconds: seconds)
+        }
     }
     func viaRteRing() -> Double {
         let (ioA, workerA) = RteRingPort.pair(name: "pipe-a", capacity: 1024), (ioB, workerB) = RteRingPort.pair(name: "pipe-b", capacity: 1024)

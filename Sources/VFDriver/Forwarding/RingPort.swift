@@ -6,7 +6,8 @@ import PacketRing
 /// `PacketBurst` and `ForwardingLane` as a NIC, so the VLAN engine runs unchanged as a worker
 /// between an I/O core and the NICs.
 ///
-/// The pair owns its rings; its ends are trivial handles, valid while it lives. A full ring
+/// The pair owns its rings; its ends are trivial handles, valid while it lives: keep it in use
+/// (or in `withExtendedLifetime`) for as long as they are. A full ring
 /// takes what it has room for, as a full TX queue does. Frames still in it when it ends go back
 /// to their pool, so end it while the pools live.
 public final class RingPair<Buffer: PacketBuffer> {
