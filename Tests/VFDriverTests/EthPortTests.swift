@@ -138,6 +138,16 @@ final class EthPortTests: XCTestCase {
         XCTAssertEqual(Self.pool.inUseCount, inUse, "the burst's 8 went back as it ended")
     }
 
+    /// ethdev counts a burst in 16 bits: a larger request is served in part, not trapped.
+    func testABurstOverEthdevsLimitIsServedInPart() throws {
+        let ports = Self.ports
+        inject((0..<40).map { Frame(seed: $0).bytes }, into: ports[0])
+        var burst = PacketBurst<Mbuf>(capacity: 70_000)
+        XCTAssertEqual(burst.receive(from: ports[0], queue: 0), 40)
+        XCTAssertEqual(burst.transmit(to: ports[0], queue: 0), 40)
+        XCTAssertEqual(drain(ports[0]).count, 40)
+    }
+
     /// Without hugepages the pool packs mbufs across 4 KiB pages, so a burst's headers spread over
     /// the L1 sets instead of sharing two; IO addresses stay exact (IOVA as VA).
     func testPoolWithoutHugepagesPacksMbufsAcrossPages() {

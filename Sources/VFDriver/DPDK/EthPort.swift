@@ -150,15 +150,16 @@ public struct EthPort: PacketPort {
 
     @inlinable
     public func receive(queue: UInt16, into buffers: UnsafeMutablePointer<Mbuf>, capacity: Int) -> Int {
+        // ethdev counts a burst in 16 bits: a larger one is asked for in part, as a port may.
         buffers.withMemoryRebound(to: OpaquePointer?.self, capacity: capacity) {
-            Int(vf_rx_burst(id, queue, $0, UInt16(capacity)))
+            Int(vf_rx_burst(id, queue, $0, UInt16(clamping: capacity)))
         }
     }
 
     @inlinable
     public func transmit(queue: UInt16, from buffers: UnsafeMutablePointer<Mbuf>, count: Int) -> Int {
         buffers.withMemoryRebound(to: OpaquePointer?.self, capacity: count) {
-            Int(vf_tx_burst(id, queue, $0, UInt16(count)))
+            Int(vf_tx_burst(id, queue, $0, UInt16(clamping: count)))
         }
     }
 
