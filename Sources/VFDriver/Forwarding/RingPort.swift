@@ -7,9 +7,9 @@ import PacketRing
 /// between an I/O core and the NICs.
 ///
 /// The pair owns its rings; its ends are trivial handles, valid while it lives: keep it in use
-/// (or in `withExtendedLifetime`) for as long as they are. A full ring
-/// takes what it has room for, as a full TX queue does. Frames still in it when it ends go back
-/// to their pool, so end it while the pools live.
+/// (or in `withExtendedLifetime`) for as long as they are. A full ring takes what it has room
+/// for, as a full TX queue does. Frames still in the pair when it ends go back to their pool,
+/// so end it while the pools live.
 public final class RingPair<Buffer: PacketBuffer> {
     /// Frames `ends.0` sent to `ends.1`, and those sent back.
     public let forth: Ring<Buffer>
