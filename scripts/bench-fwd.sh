@@ -9,7 +9,7 @@
 #               translate both ways, against dpdk-testpmd --forward-mode=macswap
 # mock:         `vf-fwd run` on mock ports (64-byte frames, infinite_rx, translate); no peer
 # pipeline:     vf-bench --pipeline: translate on a worker core between ring pairs that the main
-#               core fills from and empties to two net_null ports, over PacketRing (RingPort)
+#               core fills from and empties to two net_null ports, over PacketRing (RingPair)
 #               against the same over rte_ring; the rounds alternate inside one process
 #
 # Every program reports the rate of each one-second interval after a one-second warm-up (as

@@ -62,7 +62,6 @@ func withTag(_ tci: UInt16?, _ frame: [UInt8]) -> [UInt8] {
     return Array(frame.prefix(TagStack.macBytes)) + [0x81, 0x00, UInt8(tci >> 8), UInt8(tci & 0xff)] + frame.dropFirst(TagStack.macBytes)
 }
 
-
 /// A frame sent on a fuzz port, as it went on the wire.
 typealias SentFrame = (port: Int, bytes: [UInt8])
 /// A frame waiting on a fuzz port, as the NIC delivers it: `stripped` is a tag it removed.

@@ -38,6 +38,7 @@ public enum DeviceString: Equatable, Sendable {
     }
 
     public var isMock: Bool { if case .mock = self { true } else { false } }
+    public var isPCI: Bool { if case .pci = self { true } else { false } }
 
     /// Whether the device may deliver a frame longer than one buffer as a chain: DPDK's pcap,
     /// ring, tap and memif PMDs do, and so does a standalone mock VF reading `rx_pcap`, as the

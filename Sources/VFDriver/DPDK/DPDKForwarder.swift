@@ -41,7 +41,7 @@ public final class DPDKForwarder: Forwarder {
     /// Without either list: virtual devices run anywhere (no hugepages, no PCI bus); a PCI device
     /// (a VF) needs both, so the EAL's own defaults apply.
     public static func ealArguments(for config: ForwarderConfig, override: [String]? = nil) -> [String] {
-        let hasPCIDevice = config.ports.contains { if case .pci = $0.device { true } else { false } }
+        let hasPCIDevice = config.ports.contains { $0.device.isPCI }
         var arguments = override ?? config.eal ?? (hasPCIDevice ? [] : ["--no-huge", "-m", "512", "--no-pci"])
         if !arguments.contains(where: { $0.hasPrefix("--file-prefix") || $0 == "--in-memory" }) {
             arguments.append("--file-prefix=" + EAL.processFilePrefix)
