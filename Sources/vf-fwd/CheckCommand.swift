@@ -19,6 +19,6 @@ struct CheckCommand: ParsableCommand {
             + parsed.pfSettingsWarnings() + parsed.mockRefusals
         for (port, problem) in problems { warn("port \(port): \(problem)") }
         if parsed.isMockOnly, let problem = parsed.mockPoolProblem { warn(problem) }
-        if let eal = parsed.eal, let problem = parsed.pciConflict(inEAL: eal) { warn(problem) }
+        if let eal = parsed.eal, let problem = parsed.ealConflict(inEAL: eal) { warn(problem) }
     }
 }

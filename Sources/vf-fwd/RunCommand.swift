@@ -75,9 +75,10 @@ struct RunCommand: ParsableCommand {
         for (port, warning) in parsed.pfSettingsWarnings() where !quiet { warn("port \(port): \(warning)") }
         EAL.removeStaleRuntimeDirectories()
         var arguments = DPDKForwarder.ealArguments(for: parsed, override: ealArguments.isEmpty ? nil : ealArguments)
-        if quiet { arguments.append("--log-level=3") }
+        // Errors only (RTE_LOG_ERR): the EAL's own reason for refusing its arguments is one.
+        if quiet { arguments.append("--log-level=4") }
         // The EAL would refuse these arguments, or start and not find the port: say so first.
-        if let problem = parsed.pciConflict(inEAL: arguments) { throw .initialisation(problem) }
+        if let problem = parsed.ealConflict(inEAL: arguments) { throw .initialisation(problem) }
         do {
             try EAL.initialize(arguments: arguments)
         } catch {

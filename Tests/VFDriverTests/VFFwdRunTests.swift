@@ -72,7 +72,32 @@ final class VFFwdRunTests: XCTestCase {
         XCTAssertEqual(overridden.status, 3, overridden.stderr)
         XCTAssertTrue(overridden.stderr.contains("vf-fwd: " + blocked), overridden.stderr)
         XCTAssertEqual(ForwarderConfig(ports: [PortConfig(name: "n", device: DeviceString("net_null0")!)], rules: [])
-                        .pciConflict(inEAL: ["--no-pci", "-b", "0000:00:01.0"]), nil, "no PCI port, no conflict")
+                        .ealConflict(inEAL: ["--no-pci", "-b", "0000:00:01.0"]), nil, "no PCI port, no conflict")
+    }
+
+    /// `--in-memory` beside `--no-huge`, which the EAL turns into `--legacy-mem` and then refuses
+    /// naming only that: vf-fwd names the pair before the EAL starts. Arguments the EAL itself
+    /// refuses get its reason even with `--quiet`, which keeps errors.
+    func testEALArgumentsTheEALRefusesAreExplained() throws {
+        let dir = try temporaryDirectory()
+        try """
+            eal: ["--no-huge", "-m", "256", "--no-pci", "--in-memory"]
+            ports: [{ name: a, device: net_null0 }, { name: b, device: net_null1 }]
+            rules: [{ in: { port: a, vlan: any }, out: { port: b }, bidirectional: true }]
+            """.write(toFile: "\(dir)/m.yaml", atomically: true, encoding: .utf8)
+        let expected = "the EAL refuses --in-memory with --no-huge (which implies --legacy-mem): remove --in-memory"
+        let checked = try VFFwdProcess.run(["check", "--config", "\(dir)/m.yaml"])
+        XCTAssertEqual(checked.status, 0, checked.stderr)
+        XCTAssertTrue(checked.stderr.contains("vf-fwd: warning: " + expected), checked.stderr)
+        let ran = try VFFwdProcess.run(["run", "--config", "\(dir)/m.yaml", "--duration", "1", "--quiet"])
+        XCTAssertEqual(ran.status, 3, ran.stderr)
+        XCTAssertTrue(ran.stderr.contains("vf-fwd: " + expected), ran.stderr)
+        XCTAssertFalse(ran.stderr.contains("EAL:"), "refused before the EAL starts: \(ran.stderr)")
+
+        let refused = try VFFwdProcess.run(["run", "--config", "\(dir)/m.yaml", "--duration", "1", "--quiet",
+                                            "--", "--no-huge", "--huge-unlink", "-m", "256", "--no-pci"])
+        XCTAssertEqual(refused.status, 3, refused.stderr)
+        XCTAssertTrue(refused.stderr.contains("EAL: Option --huge-unlink cannot be specified together with --no-huge"), refused.stderr)
     }
 
     /// The mock's files fail as the pcap PMD's do, when the device is created (exit 3, with the

@@ -42,7 +42,7 @@ public struct EthPort: PacketPort {
                 + "and that the EAL arguments do not include --no-pci"
         case .vdev(let name, _):
             (device.argumentProblems + ["the EAL did not create virtual device \(name): check its PMD name and arguments; "
-                                        + "the PMD's own message is in the EAL log (not shown with --quiet or --log-level)"])
+                                        + "the PMD's own message is in the EAL log above (unless --log-level is below 4, errors)"])
                 .joined(separator: "; ")
         case .mock:
             "a mock device is not a DPDK device"
