@@ -226,22 +226,27 @@ public final class Ring<Element: BitwiseCopyable> {
     // MARK: - Slots
 
     // Element loops rather than `update(from:count:)`: bursts are a few dozen pointers, too
-    // short to pay for a memmove call; the compiler unrolls and vectorises these.
+    // short to pay for a memmove call; the compiler unrolls and vectorises these, as long as no
+    // index is a checked sum (`slots[start + i]`: its overflow check keeps the loop scalar).
 
     @inlinable
     func copyIn(_ source: UnsafePointer<Element>, count: UInt32, at index: UInt32) {
         let start = Int(index & mask)
         let first = min(Int(count), Int(mask) + 1 - start)
-        for i in 0..<first { (slots + start + i).initialize(to: source[i]) }
-        for i in first..<Int(count) { (slots + i - first).initialize(to: source[i]) }
+        let destination = slots + start
+        for i in 0..<first { (destination + i).initialize(to: source[i]) }
+        let wrapped = source + first
+        for i in 0..<Int(count) - first { (slots + i).initialize(to: wrapped[i]) }
     }
 
     @inlinable
     func copyOut(_ destination: UnsafeMutablePointer<Element>, count: UInt32, at index: UInt32) {
         let start = Int(index & mask)
         let first = min(Int(count), Int(mask) + 1 - start)
-        for i in 0..<first { destination[i] = slots[start + i] }
-        for i in first..<Int(count) { destination[i] = slots[i - first] }
+        let source = slots + start
+        for i in 0..<first { destination[i] = source[i] }
+        let wrapped = destination + first
+        for i in 0..<Int(count) - first { wrapped[i] = slots[i] }
     }
 
     /// Multi-producer (consumer) only: earlier claimants publish first, so the tail moves in order.

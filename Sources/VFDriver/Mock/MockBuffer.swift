@@ -73,6 +73,12 @@ public struct MockBuffer: PacketBuffer, Equatable {
         header.pointee.segmentLength -= UInt32(count)
     }
     @inlinable public func prefetch() { vf_prefetch(data) }
+    /// Before `setFrame`: the header, and the line where a received frame starts (computed, as
+    /// `data` would wait for the header to load).
+    @inlinable func prefetchForReceive() {
+        vf_prefetch(raw)
+        vf_prefetch(raw + Self.headerBytes + MockPool.headroom)
+    }
     /// Returns every segment to the pool.
     @inlinable public func free() {
         let pool = self.pool

@@ -92,6 +92,9 @@ final class MockFrameSource {
             let missing = min(min(wanted - count, vf.fillableDescriptors(0)), min(64, infinite ? 64 : frameCount - index))
             if missing <= 0 { break }
             var n = armedRef._withUnsafeGuaranteedRef { $0.dequeueBurst(into: scratch, count: missing) }
+            // The ring hands out the buffer armed longest ago, long out of L1: start loading
+            // every header and first frame line before writing the first.
+            for i in 0..<n { MockBuffer(raw: scratch[i]).prefetchForReceive() }
             var poolRanDry = false
             for i in 0..<n {
                 if index == frameCount { index = 0 }
