@@ -92,11 +92,13 @@ final class MockFrameSource {
             let missing = min(min(wanted - count, vf.fillableDescriptors(0)), min(64, infinite ? 64 : frameCount - index))
             if missing <= 0 { break }
             var n = armedRef._withUnsafeGuaranteedRef { $0.dequeueBurst(into: scratch, count: missing) }
-            // The ring hands out the buffer armed longest ago, long out of L1: start loading
-            // every header and first frame line before writing the first.
-            for i in 0..<n { MockBuffer(raw: scratch[i]).prefetchForReceive() }
+            // The ring hands out the buffer armed longest ago, long out of L1: load a few
+            // buffers ahead of the one written (more would wait for free fill buffers).
+            let ahead = 4
+            for i in 0..<min(ahead, n) { MockBuffer(raw: scratch[i]).prefetchForReceive() }
             var poolRanDry = false
             for i in 0..<n {
+                if i &+ ahead < n { MockBuffer(raw: scratch[i &+ ahead]).prefetchForReceive() }
                 if index == frameCount { index = 0 }
                 let frame = self.frame(index)
                 let buffer = MockBuffer(raw: scratch[i])
