@@ -243,11 +243,12 @@ public final class DPDKForwarder: Forwarder {
                 let reset = rte_eth_dev_reset(port.id)
                 if reset != -ENOTSUP { try check(reset, "resetting port \(name)") }
                 _ = try EthPort(id: port.id, configuration: configurations[i], pool: pools[poolOfPort[i]], name: name)
+                // ixgbevf's counters restart at zero after a reset; other PMDs' are made to, before
+                // the start, so that none of the frames the port receives from then is missed.
+                _ = rte_eth_stats_reset(port.id)
                 try port.start(name: name)
                 port.widenReception()
                 registerForResets(port: i)
-                // ixgbevf's counters restart at zero after a reset; other PMDs' are made to.
-                _ = rte_eth_stats_reset(port.id)
                 resets[i] += 1
                 retries.succeeded(i)
                 if retrying { fputs("vf-fwd: port \(name) is back after its reset\n", stderr) }
