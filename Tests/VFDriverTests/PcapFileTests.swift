@@ -30,6 +30,22 @@ final class PcapFileTests: XCTestCase {
         XCTAssertEqual(try PcapFile.read(path), frames)
     }
 
+    /// The writer a mock's `tx_pcap` goes through: the same file as `PcapFile.write`, written
+    /// while frames come (memory stays bounded on a long run), records and frames larger than
+    /// its buffer included.
+    func testStreamingWriterWritesAsItGoes() throws {
+        let dir = try temporaryDirectory()
+        let big = Frame(tags: [], payloadBytes: 300, seed: 9).bytes
+        let all = frames + [big] + frames
+        let writer = try PcapWriter(path: "\(dir)/w.pcap", role: "tx_pcap", bufferBytes: 100)
+        for frame in all { frame.withUnsafeBytes { writer.append($0, length: $0.count) } }
+        let written = try FileManager.default.attributesOfItem(atPath: "\(dir)/w.pcap")[.size] as! Int
+        XCTAssertGreaterThan(written, 24 + all.count * 16 + all.map(\.count).reduce(0, +) - 100, "all but the buffer is out before flush")
+        try writer.flush()
+        try PcapFile.write(all, to: "\(dir)/whole.pcap")
+        XCTAssertEqual(FileManager.default.contents(atPath: "\(dir)/w.pcap"), FileManager.default.contents(atPath: "\(dir)/whole.pcap"))
+    }
+
     func testBrokenPcapNGSaysWhere() {
         let good = PcapNGWriter.file([frames], bigEndian: false, blocks: [.enhanced])
         let lastBlock = 12 + 20 + (frames.last!.count + 3) / 4 * 4

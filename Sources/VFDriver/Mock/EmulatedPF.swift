@@ -1,24 +1,25 @@
 /// An emulated 82599 PF of a vf-fwd config (`mock:pf=NAME`): its VFs are ports, and its uplink
-/// takes the frames of `wire_rx_pcap` as if they arrived from the wire and keeps what the PF
-/// sends out for `wire_tx_pcap`.
+/// takes the frames of `wire_rx_pcap` as if they arrived from the wire and sends what the PF
+/// puts out to `wire_tx_pcap`, as it goes.
 final class EmulatedPF {
     let name: String
     let nic: MockNIC
     private let arriving: [[UInt8]]
     private var next = 0
-    private let output: String?
+    /// Created with the device, as DPDK's pcap PMD creates its tx_pcap: a bad path fails
+    /// before any frame.
+    private let output: PcapWriter?
 
     init(name: String, nic: MockNIC, spec: MockDeviceSpec?) throws {
         self.name = name
         self.nic = nic
         arriving = try spec?.wireRxPcap.map(PcapFile.read) ?? []
-        output = spec?.wireTxPcap
-        // As DPDK's pcap PMD creates its tx_pcap at start: a bad path fails before any frame.
-        if let output { try PcapFile.write([], to: output) }
+        output = try spec?.wireTxPcap.map { path throws(PcapFile.FormatError) in try PcapWriter(path: path, role: "wire_tx_pcap") }
     }
 
     /// Puts wire frames onto the PF while every RX queue of its VFs has room, so none is lost to
-    /// a full ring while the lane keeps up; at most `limit` per call, so polling goes on.
+    /// a full ring while the lane keeps up; at most `limit` per call, so polling goes on. Then
+    /// passes what the PF sent out to `wire_tx_pcap`, so the NIC never holds a run's worth.
     func feed(limit: Int) {
         var fed = 0
         while next < arriving.count, fed < limit, nic.vfs.allSatisfy(\.mayFillEveryReceiveQueue) {
@@ -26,12 +27,19 @@ final class EmulatedPF {
             next += 1
             fed += 1
         }
+        passWireOutput()
     }
 
-    /// Writes what the PF sent out (call after its VFs stopped, so their last frames are in):
-    /// the NIC keeps it all until drained.
+    /// Writes the rest of what the PF sent out (call after its VFs stopped, so their last
+    /// frames are in).
     func writeWire() throws {
-        let sent = nic.drainUplink()
-        if let output { try PcapFile.write(sent, to: output) }
+        passWireOutput()
+        try output?.flush()
+    }
+
+    private func passWireOutput() {
+        for frame in nic.drainUplink() {
+            frame.withUnsafeBytes { output?.append($0, length: $0.count) }
+        }
     }
 }

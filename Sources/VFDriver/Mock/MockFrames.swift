@@ -124,38 +124,25 @@ final class MockFrameSource {
     }
 }
 
-/// Frames a standalone mock VF sent, kept as a pcap file image and written when the port closes.
+/// Frames a standalone mock VF sent, written to its `tx_pcap` as they are sent (`PcapWriter`).
 /// The file is created with the device, as the pcap PMD opens its dumper, so a path that
 /// cannot be written fails before any frame is forwarded.
 final class MockFrameSink {
-    let path: String
-    private let file: Int32
-    var image = PcapFile.header()
-    var count: UInt64 = 0
+    private let writer: PcapWriter
 
     init(path: String) throws(PcapFile.FormatError) {
-        self.path = path
-        file = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard file >= 0 else { throw PcapFile.FormatError(path: path, problem: "cannot create tx_pcap (\(String(cString: strerror(errno))))") }
+        writer = try PcapWriter(path: path, role: "tx_pcap")
     }
-
-    deinit { close(file) }
 
     /// As DPDK's pcap PMD: a frame in several segments is captured up to RTE_ETH_PCAP_SNAPLEN
     /// bytes (the record keeps its full length), one in a single buffer whole.
     func write(_ buffer: MockBuffer) {
         buffer.withFrame { frame in
             let captured = buffer.isContiguous ? frame.count : min(frame.count, PcapFile.dpdkSegmentedSnapLength)
-            PcapFile.appendRecord(Array(frame[..<captured]), length: frame.count, timestamp: count, to: &image)
+            writer.append(UnsafeRawBufferPointer(rebasing: frame[..<captured]), length: frame.count)
         }
-        count += 1
     }
 
-    /// Writes every frame so far; a later flush rewrites the file with the frames since added.
-    func flush() throws(PcapFile.FormatError) {
-        let written = image.withUnsafeBytes { pwrite(file, $0.baseAddress, $0.count, 0) }
-        guard written == image.count, ftruncate(file, off_t(image.count)) == 0 else {
-            throw PcapFile.FormatError(path: path, problem: "cannot write tx_pcap (\(String(cString: strerror(errno))))")
-        }
-    }
+    /// Writes what is not written yet; throws if a write failed.
+    func flush() throws(PcapFile.FormatError) { try writer.flush() }
 }
