@@ -51,10 +51,10 @@ public enum PcapFile {
     }
 
     /// Writes `frames` as a new file, with microsecond timestamps one apart.
-    public static func write(_ frames: [[UInt8]], to path: String) throws {
-        var out = header()
-        for (i, frame) in frames.enumerated() { appendRecord(frame, timestamp: UInt64(i), to: &out) }
-        try Data(out).write(to: URL(fileURLWithPath: path))
+    public static func write(_ frames: [[UInt8]], to path: String) throws(FormatError) {
+        let writer = try PcapWriter(path: path, role: "the pcap file")
+        for frame in frames { frame.withUnsafeBytes { writer.append($0, length: $0.count) } }
+        try writer.flush()
     }
 
     static func header() -> [UInt8] {
@@ -64,16 +64,6 @@ public enum PcapFile {
         append32(0, &out); append32(0, &out)           // time zone, accuracy
         append32(65535, &out); append32(linkTypeEthernet, &out)
         return out
-    }
-
-    /// One record of `frame`, captured from a frame of `length` bytes on the wire (more when
-    /// the capture is cut short).
-    static func appendRecord(_ frame: [UInt8], length: Int? = nil, timestamp: UInt64, to out: inout [UInt8]) {
-        append32(UInt32(timestamp / 1_000_000), &out)
-        append32(UInt32(timestamp % 1_000_000), &out)
-        append32(UInt32(frame.count), &out)
-        append32(UInt32(length ?? frame.count), &out)
-        out += frame
     }
 
     static func append32(_ v: UInt32, _ out: inout [UInt8]) { for s in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }

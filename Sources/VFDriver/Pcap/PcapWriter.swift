@@ -5,18 +5,16 @@ import Foundation
 /// created (emptied) at once, so a path that cannot be written fails before any frame; a write
 /// that fails later is reported by `flush`, which also writes what the buffer holds.
 final class PcapWriter {
-    let path: String
+    private let path: String
     /// What the file is to its user (`tx_pcap`, `wire_tx_pcap`), for errors.
-    let role: String
+    private let role: String
     private let file: Int32
     private let buffer: UnsafeMutableRawPointer
     private let capacity: Int
     private var used = 0
     private var failure: PcapFile.FormatError?
-    /// Records so far; record i has the timestamp i microseconds, as `PcapFile.write` gives.
-    private(set) var count: UInt64 = 0
-
-    static let recordHeaderBytes = 16
+    /// Records so far; record i has the timestamp i microseconds.
+    private var count: UInt64 = 0
 
     init(path: String, role: String, bufferBytes: Int = 1 << 20) throws(PcapFile.FormatError) {
         self.path = path
