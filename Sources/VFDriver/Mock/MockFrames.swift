@@ -17,14 +17,25 @@ final class MockFrameSource {
     @exclusivity(unchecked) var next = 0
     let scratch = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 64)
 
-    init(frames: [[UInt8]], infinite: Bool) {
+    /// The frames at `frames` in a traffic file's `file` bytes.
+    init(file: [UInt8], frames: [Range<Int>], infinite: Bool) {
         frameCount = frames.count
-        offsets = .allocate(capacity: frames.count + 1)
+        let offsets = UnsafeMutablePointer<Int>.allocate(capacity: frames.count + 1)
         offsets[0] = 0
         for (i, frame) in frames.enumerated() { offsets[i + 1] = offsets[i] + frame.count }
-        bytes = .allocate(byteCount: max(1, offsets[frames.count]), alignment: 64)
-        for (i, frame) in frames.enumerated() { (bytes + offsets[i]).copyMemory(from: frame, byteCount: frame.count) }
+        let bytes = UnsafeMutableRawPointer.allocate(byteCount: max(1, offsets[frames.count]), alignment: 64)
+        file.withUnsafeBytes { file in
+            for (i, frame) in frames.enumerated() { (bytes + offsets[i]).copyMemory(from: file.baseAddress! + frame.lowerBound, byteCount: frame.count) }
+        }
+        self.offsets = offsets
+        self.bytes = bytes
         self.infinite = infinite && !frames.isEmpty
+    }
+
+    /// The frames of the traffic file at `path`, or none.
+    convenience init(path: String?, infinite: Bool) throws {
+        let (file, frames) = try path.map(PcapFile.readFrameRanges) ?? ([], [])
+        self.init(file: file, frames: frames, infinite: infinite)
     }
 
     deinit {

@@ -212,7 +212,7 @@ public final class MockVF {
     /// `index` of a PF not modelled, with MAC 02:09:00:00:00:index.
     public convenience init(rxPcap: String?, txPcap: String?, infiniteRx: Bool = false, index: Int = 0, pool: MockPool) throws {
         self.init(index: index, mac: [0x02, 0x09, 0, 0, 0, UInt8(truncatingIfNeeded: index)], pool: pool,
-                  source: MockFrameSource(frames: try rxPcap.map(PcapFile.read) ?? [], infinite: infiniteRx),
+                  source: try MockFrameSource(path: rxPcap, infinite: infiniteRx),
                   sink: try txPcap.map(MockFrameSink.init(path:)))
         trusted = true
         promiscuous = true

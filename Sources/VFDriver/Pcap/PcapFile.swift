@@ -18,16 +18,29 @@ public enum PcapFile {
 
     /// Every frame of the file, in order.
     public static func read(_ path: String) throws -> [[UInt8]] {
+        let (bytes, ranges) = try readFrameRanges(path)
+        return ranges.map { Array(bytes[$0]) }
+    }
+
+    /// The file's bytes and where each frame lies in them, in order: a large traffic file costs
+    /// its size once, not an array per frame.
+    static func readFrameRanges(_ path: String) throws(FormatError) -> (bytes: [UInt8], frames: [Range<Int>]) {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw FormatError(path: path, problem: "cannot read the file (\(unreadableFileReason(path)))")
         }
-        return try frames(in: [UInt8](data), path: path)
+        let bytes = [UInt8](data)
+        return (bytes, try frameRanges(in: bytes, path: path))
     }
 
     /// Every frame of a file's `bytes`; `path` names it in errors.
     public static func frames(in bytes: [UInt8], path: String) throws(FormatError) -> [[UInt8]] {
+        try frameRanges(in: bytes, path: path).map { Array(bytes[$0]) }
+    }
+
+    /// Where each frame of a file's `bytes` lies in them.
+    static func frameRanges(in bytes: [UInt8], path: String) throws(FormatError) -> [Range<Int>] {
         var fields = CaptureFields(bytes: bytes)
-        if bytes.count >= 4, fields.u32(0) == PcapNG.sectionHeader { return try PcapNG.frames(bytes, path: path) }
+        if bytes.count >= 4, fields.u32(0) == PcapNG.sectionHeader { return try PcapNG.frameRanges(bytes, path: path) }
         guard bytes.count >= 24 else { throw FormatError(path: path, problem: "shorter than a pcap header") }
         let magic = fields.u32(0)
         switch magic {
@@ -38,13 +51,13 @@ public enum PcapFile {
         guard fields.u32(20) == linkTypeEthernet else {
             throw FormatError(path: path, problem: "link type \(fields.u32(20)) is not Ethernet")
         }
-        var frames: [[UInt8]] = []
+        var frames: [Range<Int>] = []
         var at = 24
         while at + 16 <= bytes.count {
             let captured = Int(fields.u32(at + 8))
             at += 16
             guard at + captured <= bytes.count else { throw FormatError(path: path, problem: "record cut short at byte \(at)") }
-            frames.append(Array(bytes[at..<at + captured]))
+            frames.append(at..<at + captured)
             at += captured
         }
         return frames

@@ -10,10 +10,11 @@ enum PcapNG {
     static let simplePacket: UInt32 = 3
     static let enhancedPacket: UInt32 = 6
 
-    static func frames(_ bytes: [UInt8], path: String) throws(PcapFile.FormatError) -> [[UInt8]] {
+    /// Where each packet of the file's `bytes` lies in them.
+    static func frameRanges(_ bytes: [UInt8], path: String) throws(PcapFile.FormatError) -> [Range<Int>] {
         func fail(_ problem: String) -> PcapFile.FormatError { PcapFile.FormatError(path: path, problem: problem) }
         var fields = CaptureFields(bytes: bytes)
-        var frames: [[UInt8]] = []
+        var frames: [Range<Int>] = []
         // Per section, each interface's snap length; a packet names its interface by index.
         var snapLengths: [Int] = []
         var at = 0
@@ -37,9 +38,9 @@ enum PcapNG {
             }
             let body = at + 8, bodyEnd = at + length - 4
             // The packet bytes of a block: `captured` of them from `data`, which must fit the body.
-            func packet(_ data: Int, _ captured: Int) throws(PcapFile.FormatError) -> [UInt8] {
+            func packet(_ data: Int, _ captured: Int) throws(PcapFile.FormatError) -> Range<Int> {
                 guard data <= bodyEnd, captured <= bodyEnd - data else { throw fail("packet block at byte \(at) is cut short") }
-                return Array(bytes[data..<data + captured])
+                return data..<data + captured
             }
             func interface(_ index: Int) throws(PcapFile.FormatError) -> Int {
                 guard index < snapLengths.count else { throw fail("packet block at byte \(at) names interface \(index), which is not described") }
