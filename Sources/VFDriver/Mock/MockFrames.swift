@@ -17,25 +17,25 @@ final class MockFrameSource {
     @exclusivity(unchecked) var next = 0
     let scratch = UnsafeMutablePointer<UnsafeMutableRawPointer>.allocate(capacity: 64)
 
-    /// The frames at `frames` in a traffic file's `file` bytes.
-    init(file: [UInt8], frames: [Range<Int>], infinite: Bool) {
-        frameCount = frames.count
+    /// The frames of the traffic file at `path`, or none.
+    init(path: String?, infinite: Bool) throws(PcapFile.FormatError) {
+        (bytes, offsets, frameCount) = try path.map { path throws(PcapFile.FormatError) in
+            try PcapFile.withFrameRanges(path, Self.pack)
+        } ?? Self.pack(UnsafeRawBufferPointer(start: nil, count: 0), [])
+        self.infinite = infinite && frameCount > 0
+    }
+
+    /// The frames at `frames` in a traffic file's `file` bytes, copied back to back.
+    private static func pack(_ file: UnsafeRawBufferPointer, _ frames: [Range<Int>])
+        -> (bytes: UnsafeMutableRawPointer, offsets: UnsafeMutablePointer<Int>, count: Int) {
         let offsets = UnsafeMutablePointer<Int>.allocate(capacity: frames.count + 1)
         offsets[0] = 0
         for (i, frame) in frames.enumerated() { offsets[i + 1] = offsets[i] + frame.count }
         let bytes = UnsafeMutableRawPointer.allocate(byteCount: max(1, offsets[frames.count]), alignment: 64)
-        file.withUnsafeBytes { file in
-            for (i, frame) in frames.enumerated() { (bytes + offsets[i]).copyMemory(from: file.baseAddress! + frame.lowerBound, byteCount: frame.count) }
+        for (i, frame) in frames.enumerated() {
+            (bytes + offsets[i]).copyMemory(from: file.baseAddress! + frame.lowerBound, byteCount: frame.count)
         }
-        self.offsets = offsets
-        self.bytes = bytes
-        self.infinite = infinite && !frames.isEmpty
-    }
-
-    /// The frames of the traffic file at `path`, or none.
-    convenience init(path: String?, infinite: Bool) throws {
-        let (file, frames) = try path.map(PcapFile.readFrameRanges) ?? ([], [])
-        self.init(file: file, frames: frames, infinite: infinite)
+        return (bytes, offsets, frames.count)
     }
 
     deinit {

@@ -18,27 +18,35 @@ public enum PcapFile {
 
     /// Every frame of the file, in order.
     public static func read(_ path: String) throws -> [[UInt8]] {
-        let (bytes, ranges) = try readFrameRanges(path)
-        return ranges.map { Array(bytes[$0]) }
+        try withFrameRanges(path) { bytes, ranges in ranges.map { Array(bytes[$0]) } }
     }
 
-    /// The file's bytes and where each frame lies in them, in order: a large traffic file costs
-    /// its size once, not an array per frame.
-    static func readFrameRanges(_ path: String) throws(FormatError) -> (bytes: [UInt8], frames: [Range<Int>]) {
-        guard let data = FileManager.default.contents(atPath: path) else {
+    /// Calls `body` with the file's bytes and where each frame lies in them, in order. The file
+    /// is mapped, not read: a large traffic file costs no copy and no array per frame. (Cut
+    /// short by another process meanwhile, a mapped file would end vf-fwd with SIGBUS; a
+    /// traffic file is not written while it is being read.)
+    static func withFrameRanges<Result>(_ path: String,
+                                        _ body: (UnsafeRawBufferPointer, [Range<Int>]) -> Result) throws(FormatError) -> Result {
+        let file: Data
+        do {
+            file = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+        } catch {
             throw FormatError(path: path, problem: "cannot read the file (\(unreadableFileReason(path)))")
         }
-        let bytes = [UInt8](data)
-        return (bytes, try frameRanges(in: bytes, path: path))
+        return try file.withUnsafeBytes { bytes in
+            Swift.Result { () throws(FormatError) in body(bytes, try frameRanges(in: bytes, path: path)) }
+        }.get()
     }
 
     /// Every frame of a file's `bytes`; `path` names it in errors.
     public static func frames(in bytes: [UInt8], path: String) throws(FormatError) -> [[UInt8]] {
-        try frameRanges(in: bytes, path: path).map { Array(bytes[$0]) }
+        try bytes.withUnsafeBytes { bytes in
+            Swift.Result { () throws(FormatError) in try frameRanges(in: bytes, path: path).map { Array(bytes[$0]) } }
+        }.get()
     }
 
     /// Where each frame of a file's `bytes` lies in them.
-    static func frameRanges(in bytes: [UInt8], path: String) throws(FormatError) -> [Range<Int>] {
+    static func frameRanges(in bytes: UnsafeRawBufferPointer, path: String) throws(FormatError) -> [Range<Int>] {
         var fields = CaptureFields(bytes: bytes)
         if bytes.count >= 4, fields.u32(0) == PcapNG.sectionHeader { return try PcapNG.frameRanges(bytes, path: path) }
         guard bytes.count >= 24 else { throw FormatError(path: path, problem: "shorter than a pcap header") }
@@ -86,16 +94,16 @@ public enum PcapFile {
 /// The fields of a capture file, written little-endian unless `swapped` (a big-endian writer's
 /// file, as its magic number says).
 struct CaptureFields {
-    let bytes: [UInt8]
+    let bytes: UnsafeRawBufferPointer
     var swapped = false
 
     func u16(_ at: Int) -> UInt16 {
-        let v = UInt16(bytes[at]) | UInt16(bytes[at + 1]) << 8
+        let v = UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt16.self))
         return swapped ? v.byteSwapped : v
     }
 
     func u32(_ at: Int) -> UInt32 {
-        let v = UInt32(bytes[at]) | UInt32(bytes[at + 1]) << 8 | UInt32(bytes[at + 2]) << 16 | UInt32(bytes[at + 3]) << 24
+        let v = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self))
         return swapped ? v.byteSwapped : v
     }
 }

@@ -11,7 +11,7 @@ enum PcapNG {
     static let enhancedPacket: UInt32 = 6
 
     /// Where each packet of the file's `bytes` lies in them.
-    static func frameRanges(_ bytes: [UInt8], path: String) throws(PcapFile.FormatError) -> [Range<Int>] {
+    static func frameRanges(_ bytes: UnsafeRawBufferPointer, path: String) throws(PcapFile.FormatError) -> [Range<Int>] {
         func fail(_ problem: String) -> PcapFile.FormatError { PcapFile.FormatError(path: path, problem: problem) }
         var fields = CaptureFields(bytes: bytes)
         var frames: [Range<Int>] = []
