@@ -4,7 +4,7 @@
 final class EmulatedPF {
     let name: String
     let nic: MockNIC
-    private let arriving: [[UInt8]]
+    private let arriving: PackedFrames
     private var next = 0
     /// Created with the device, as DPDK's pcap PMD creates its tx_pcap: a bad path fails
     /// before any frame.
@@ -13,7 +13,7 @@ final class EmulatedPF {
     init(name: String, nic: MockNIC, spec: MockDeviceSpec?) throws {
         self.name = name
         self.nic = nic
-        arriving = try spec?.wireRxPcap.map(PcapFile.read) ?? []
+        arriving = try PackedFrames(path: spec?.wireRxPcap)
         output = try spec?.wireTxPcap.map { path throws(PcapFile.FormatError) in try PcapWriter(path: path, role: "wire_tx_pcap") }
     }
 
@@ -22,10 +22,14 @@ final class EmulatedPF {
     /// passes what the PF sent out to `wire_tx_pcap`, so the NIC never holds a run's worth.
     func feed(limit: Int) {
         var fed = 0
-        while next < arriving.count, fed < limit, nic.vfs.allSatisfy(\.mayFillEveryReceiveQueue) {
-            nic.injectFromUplink(arriving[next])
-            next += 1
-            fed += 1
+        while next < arriving.count, fed < limit {
+            // A frame takes at most one descriptor of each VF (flooded, one per VF): as many as
+            // the fullest queue has room for go on before the rings are looked at again.
+            let room = min(nic.receiveRoom, limit - fed, arriving.count - next)
+            if room == 0 { break }
+            for i in next..<next + room { nic.injectFromUplink(arriving[i]) }
+            next += room
+            fed += room
         }
         passWireOutput()
     }
@@ -38,8 +42,6 @@ final class EmulatedPF {
     }
 
     private func passWireOutput() {
-        for frame in nic.drainUplink() {
-            frame.withUnsafeBytes { output?.append($0, length: $0.count) }
-        }
+        nic.drainUplink { frame in output?.append(frame, length: frame.count) }
     }
 }

@@ -4,13 +4,9 @@ import Foundation
 /// receive the RX ring is topped up to what the poll asks for (so the frames are still in cache
 /// when the driver reads them), and no frame is lost to a full ring or an empty pool: a frame
 /// waits until a descriptor is armed for it. With several RX queues, RSS spreads the frames as
-/// the 82599 would. Frames are kept back to back in one array and copied into the buffers of
-/// armed descriptors, taken in bulk.
+/// the 82599 would. Frames are copied into the buffers of armed descriptors, taken in bulk.
 final class MockFrameSource {
-    /// Frames back to back; frame i is bytes[offsets[i] ..< offsets[i + 1]].
-    let bytes: UnsafeMutableRawPointer
-    let offsets: UnsafeMutablePointer<Int>
-    let frameCount: Int
+    let frames: PackedFrames
     /// Start again at the first frame after the last (DPDK pcap PMD's `infinite_rx`).
     let infinite: Bool
     /// Read and assigned once per poll, whole: the runtime exclusivity check is not needed.
@@ -19,35 +15,11 @@ final class MockFrameSource {
 
     /// The frames of the traffic file at `path`, or none.
     init(path: String?, infinite: Bool) throws(PcapFile.FormatError) {
-        (bytes, offsets, frameCount) = try path.map { path throws(PcapFile.FormatError) in
-            try PcapFile.withFrameRanges(path, Self.pack)
-        } ?? Self.pack(UnsafeRawBufferPointer(start: nil, count: 0), [])
-        self.infinite = infinite && frameCount > 0
+        frames = try PackedFrames(path: path)
+        self.infinite = infinite && frames.count > 0
     }
 
-    /// The frames at `frames` in a traffic file's `file` bytes, copied back to back.
-    private static func pack(_ file: UnsafeRawBufferPointer, _ frames: [Range<Int>])
-        -> (bytes: UnsafeMutableRawPointer, offsets: UnsafeMutablePointer<Int>, count: Int) {
-        let offsets = UnsafeMutablePointer<Int>.allocate(capacity: frames.count + 1)
-        offsets[0] = 0
-        for (i, frame) in frames.enumerated() { offsets[i + 1] = offsets[i] + frame.count }
-        let bytes = UnsafeMutableRawPointer.allocate(byteCount: max(1, offsets[frames.count]), alignment: 64)
-        for (i, frame) in frames.enumerated() {
-            (bytes + offsets[i]).copyMemory(from: file.baseAddress! + frame.lowerBound, byteCount: frame.count)
-        }
-        return (bytes, offsets, frames.count)
-    }
-
-    deinit {
-        scratch.deallocate()
-        offsets.deallocate()
-        bytes.deallocate()
-    }
-
-    /// Frame `index` of the file.
-    func frame(_ index: Int) -> UnsafeRawBufferPointer {
-        UnsafeRawBufferPointer(start: bytes + offsets[index], count: offsets[index + 1] - offsets[index])
-    }
+    deinit { scratch.deallocate() }
 
     /// Tops up RX queue `queue` for a poll of `wanted` frames.
     func refill(_ vf: MockVF, queue: Int, upTo wanted: Int) {
@@ -61,14 +33,14 @@ final class MockFrameSource {
     /// Several queues: each frame goes where RSS sends it, in file order, until the polled
     /// queue has enough or the next frame's queue is full (the frame waits for that queue's poll).
     func refillByRSS(_ vf: MockVF, queue polled: Int, upTo wanted: Int) {
-        let rss = vf.rss, rings = vf.rxRings, strip = vf.configuration.vlanStrip
+        let rss = vf.rss, rings = vf.rxRings, strip = vf.configuration.vlanStrip, frames = self.frames, frameCount = frames.count
         var index = next, packets = 0, octets = 0
         while rings[polled].count < wanted {
             if index == frameCount {
                 guard infinite else { break }
                 index = 0
             }
-            let frame = self.frame(index)
+            let frame = frames[index]
             let queue = rss.queue(of: frame, queues: rings.count)
             guard let buffer = vf.takeArmedBuffer(queue) else { break }
             guard buffer.setFrame(frame) else {
@@ -90,7 +62,7 @@ final class MockFrameSource {
     func refillOnlyQueue(_ vf: MockVF, upTo wanted: Int) {
         // Unretained: the VF owns both for longer than this call, which runs per poll.
         let ringRef = vf.rxRefs[0], armedRef = vf.rxArmedRefs[0]
-        let strip = vf.configuration.vlanStrip
+        let strip = vf.configuration.vlanStrip, frames = self.frames, frameCount = frames.count
         // Locals in the loop: class properties would pay an exclusivity check per frame.
         var index = next, packets = 0, octets = 0
         while true {
@@ -111,7 +83,7 @@ final class MockFrameSource {
             for i in 0..<n {
                 if i &+ ahead < n { MockBuffer(raw: scratch[i &+ ahead]).prefetchForReceive() }
                 if index == frameCount { index = 0 }
-                let frame = self.frame(index)
+                let frame = frames[index]
                 let buffer = MockBuffer(raw: scratch[i])
                 // A frame longer than a buffer takes more from the pool; when none is left, it
                 // waits for the next poll, and the buffers not filled go back on their descriptors.

@@ -11,8 +11,11 @@ public final class MockNIC {
     /// The PF's own MTU (`ip link set PF mtu N`): a VF that starts with an MTU above 1500
     /// while this is 1500 or less receives nothing (`MockVF.receiveEnabled`).
     public var pfMTU = 1500
-    /// Frames the PF sent on the wire, oldest first.
-    public private(set) var uplink: [[UInt8]] = []
+    /// Frames the PF sent on the wire and not yet drained, back to back, and where each ends.
+    private var uplinkBytes: [UInt8] = []
+    private var uplinkEnds: [Int] = []
+    /// `vfs` unretained, for the switch and the uplink, which reach every VF per frame.
+    private let vfRefs: [Unmanaged<MockVF>]
     private var vlanEntries: [UInt16: Int] = [:]
     /// MAC filter entries the VFs may add besides their own MACs: the receive address
     /// registers less the PF's and one per VF (Linux `ixgbe_alloc_vf_macvlans`:
@@ -32,6 +35,7 @@ public final class MockNIC {
         queuesPerVF = Self.queuesPerVF(vfCount: vfCount)
         macFilterEntries = Intel82599.receiveAddressEntries - (15 + 1 + vfCount)
         vfs = (0..<vfCount).map { MockVF(index: $0, mac: [0x02, 0x09, 0, 0, number, UInt8($0)], pool: pool) }
+        vfRefs = vfs.map { Unmanaged.passUnretained($0) }
         for vf in vfs { vf.nic = self }
     }
 
@@ -41,15 +45,37 @@ public final class MockNIC {
 
     /// A frame arrives on the uplink's wire.
     public func injectFromUplink(_ frame: [UInt8]) {
-        frame.withUnsafeBytes { bytes in
-            for vf in vfs { vf.arrive(bytes) }
-        }
+        frame.withUnsafeBytes { injectFromUplink($0) }
+    }
+
+    func injectFromUplink(_ frame: UnsafeRawBufferPointer) {
+        for vf in vfRefs { _ = vf._withUnsafeGuaranteedRef { $0.arrive(frame) } }
+    }
+
+    /// How many frames may arrive from the uplink before one could find a VF's RX queue
+    /// without a descriptor to fill (a VF not started takes none and has room for all).
+    var receiveRoom: Int {
+        vfs.reduce(Int.max) { room, vf in min(room, vf.receiveRoom) }
     }
 
     /// What the PF put on the wire since the last call.
     public func drainUplink() -> [[UInt8]] {
-        defer { uplink = [] }
-        return uplink
+        var frames: [[UInt8]] = []
+        drainUplink { frames.append([UInt8]($0)) }
+        return frames
+    }
+
+    /// Passes what the PF put on the wire since the last call to `body`, frame by frame.
+    func drainUplink(_ body: (UnsafeRawBufferPointer) -> Void) {
+        uplinkBytes.withUnsafeBytes { bytes in
+            var start = 0
+            for end in uplinkEnds {
+                body(UnsafeRawBufferPointer(rebasing: bytes[start..<end]))
+                start = end
+            }
+        }
+        uplinkBytes.removeAll(keepingCapacity: true)
+        uplinkEnds.removeAll(keepingCapacity: true)
     }
 
     /// `ip link set PF vf N vlan X` (nil: none). The VF's own VLAN filters are dropped.
@@ -92,24 +118,33 @@ public final class MockNIC {
 
     /// The VEB: a frame a VF sent goes to the VF(s) it is for, or out of the uplink.
     func switchFrame(_ frame: UnsafeRawBufferPointer, from sender: MockVF) {
-        var bytes = [UInt8](frame)
         // Padded before it leaves the VF, for the wire and the VEB alike; a frame a standalone
         // mock port sends to its `tx_pcap` is not, as DPDK's pcap PMD writes it as it is.
+        guard frame.count < Intel82599.minimumFrame || sender.portVLAN != nil else { return switchWireFrame(frame, from: sender) }
+        var bytes = [UInt8](frame)
         if bytes.count < Intel82599.minimumFrame { bytes += repeatElement(0, count: Intel82599.minimumFrame - bytes.count) }
         if let vid = sender.portVLAN {
             // The PF inserts the sender's port VLAN on the way out.
             bytes.insert(contentsOf: [0x81, 0x00, UInt8(vid >> 8), UInt8(vid & 0xff)], at: 12)
         }
-        let destination = Array(bytes[0..<6])
-        let flood = destination[0] & 1 == 1
+        bytes.withUnsafeBytes { switchWireFrame($0, from: sender) }
+    }
+
+    /// A frame as it leaves the sender for the switch (padded, port VLAN inserted).
+    private func switchWireFrame(_ frame: UnsafeRawBufferPointer, from sender: MockVF) {
+        let destination = MACKey.at(0, in: frame)
+        let flood = MACKey.isMulticast(destination)
         // A unicast frame a VF's filters select stays inside, even if that VF then loses it
         // (ring full, not started); one no VF selects leaves by the uplink.
         var selected = false
-        bytes.withUnsafeBytes { raw in
-            for vf in vfs where vf !== sender && (flood || vf.hasUnicast(destination)) {
-                if vf.arrive(raw) != .notForThisVF { selected = true }
+        for ref in vfRefs {
+            ref._withUnsafeGuaranteedRef { vf in
+                if vf !== sender && (flood || vf.hasUnicast(destination)) && vf.arrive(frame) != .notForThisVF { selected = true }
             }
         }
-        if flood || !selected { uplink.append(bytes) }
+        if flood || !selected {
+            uplinkBytes.append(contentsOf: frame)
+            uplinkEnds.append(uplinkBytes.count)
+        }
     }
 }

@@ -62,7 +62,7 @@ public final class MockVF {
     /// Linux PF turns a VF's receive off when the VF starts asking for frames over 1518 bytes
     /// while the PF's MTU is 1500 or less (`ixgbe_set_vf_lpe`), and on again when it asks for
     /// less; ixgbevf only logs the refusal and starts (`ixgbevf_dev_rx_init`).
-    public internal(set) var receiveEnabled = true
+    @exclusivity(unchecked) public internal(set) var receiveEnabled = true
     /// False from a PF reset that leaves the PF away until it is back (`simulatePFReady()`).
     public private(set) var pfReady = true
     /// Set by the PF (`ip link set PF vf N trust on`). On an 82599 it does not allow unicast
@@ -74,15 +74,19 @@ public final class MockVF {
     /// MAC filters only if trusted.
     public var macSetByAdmin = false
     /// Unicast MACs the VF receives besides `mac`: the PF's MAC filter entries it asked for.
-    public internal(set) var addedMACs: [[UInt8]] = []
+    public internal(set) var addedMACs: [[UInt8]] = [] { didSet { addedMACKeys = addedMACs.map(MACKey.of) } }
     /// Set by the PF (`ip link set PF vf N vlan X`): the PF tags and strips for the VF.
-    public internal(set) var portVLAN: UInt16?
+    @exclusivity(unchecked) public internal(set) var portVLAN: UInt16?
     /// Only a standalone VF (vf-fwd's `mock:` devices, spec section 3) is: the PF of an 82599
     /// never makes a VF promiscuous.
-    public private(set) var promiscuous = false
+    @exclusivity(unchecked) public private(set) var promiscuous = false
     /// Every multicast frame reaches the VF, not only its groups' (`setAllMulticast`).
-    public internal(set) var allMulticast = false
-    public internal(set) var multicast: [[UInt8]] = []
+    @exclusivity(unchecked) public internal(set) var allMulticast = false
+    public internal(set) var multicast: [[UInt8]] = [] { didSet { multicastKeys = multicast.map(MACKey.of) } }
+    /// `mac`, `addedMACs` and `multicast` as the filters compare them, frame by frame.
+    let macKey: UInt64
+    @exclusivity(unchecked) private(set) var addedMACKeys: [UInt64] = []
+    @exclusivity(unchecked) private(set) var multicastKeys: [UInt64] = []
     /// The VIDs the driver asked for (ixgbevf's shadow VFTA): kept across stop and start,
     /// forgotten by a reset.
     public internal(set) var vlanFilter: Set<UInt16> = []
@@ -179,6 +183,7 @@ public final class MockVF {
     init(index: Int, mac: [UInt8], pool: MockPool, source: MockFrameSource? = nil, sink: MockFrameSink? = nil) {
         self.index = index
         self.mac = mac
+        macKey = MACKey.of(mac)
         self.pool = pool
         self.source = source
         sourceRef = source.map { Unmanaged.passUnretained($0) }

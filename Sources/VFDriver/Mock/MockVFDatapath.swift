@@ -56,7 +56,7 @@ extension MockVF {
         precondition(stored, "an RX buffer smaller than the port's largest frame")
         hardware.pointee.received(bytes.count)
         if configuration.vlanStrip { MockVF.strip(buffer) }
-        _ = rxRings[queue].enqueue(buffer.raw)
+        _ = rxRefs[queue]._withUnsafeGuaranteedRef { $0.enqueue(buffer.raw) }
         return .received
     }
 
@@ -76,10 +76,10 @@ extension MockVF {
         }
     }
 
-    /// Every RX queue of a started VF has a descriptor the NIC may fill (one not started takes
-    /// nothing, and loses what comes).
-    var mayFillEveryReceiveQueue: Bool {
-        state != .started || (0..<rxArmedRefs.count).allSatisfy { fillableDescriptors($0) > 0 }
+    /// Frames the NIC can store before one of the VF's RX queues has no descriptor to fill (a
+    /// VF not started takes none, and loses what comes: it has room for all).
+    var receiveRoom: Int {
+        state != .started ? Int.max : (0..<rxArmedRefs.count).reduce(Int.max) { min($0, fillableDescriptors($1)) }
     }
 
     /// RX descriptors of `queue` the NIC may fill now: every armed one but the one at the tail
@@ -106,20 +106,20 @@ extension MockVF {
     /// ixgbe_ndo_set_vf_spoofchk sets both): a source MAC not the VF's, or an 802.1Q tag of a
     /// VLAN the VF has no filter entry for (VID 0 is every VF's, ixgbe_set_vf_vlan for tagless access).
     func isSpoofed(_ frame: UnsafeRawBufferPointer) -> Bool {
-        guard frame.count >= 12, frame[6..<12].elementsEqual(mac) else { return true }
+        guard frame.count >= 12, MACKey.at(6, in: frame) == macKey else { return true }
         guard frame.count >= 16, frame[12] == 0x81, frame[13] == 0x00 else { return false }
         let vid = (UInt16(frame[14]) << 8 | UInt16(frame[15])) & 0x0fff
         return vid != 0 && !vlanFilterInPF.contains(vid)
     }
 
     /// `address` is the VF's MAC or one of its MAC filter entries.
-    func hasUnicast(_ address: [UInt8]) -> Bool { address == mac || addedMACs.contains(address) }
+    func hasUnicast(_ address: UInt64) -> Bool { address == macKey || addedMACKeys.contains(address) }
 
     func acceptsDestination(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if promiscuous { return true }
-        let destination = Array(bytes[0..<6])
-        if hasUnicast(destination) || destination.allSatisfy({ $0 == 0xff }) { return true }
-        return destination[0] & 1 == 1 && (allMulticast || multicast.contains(destination))
+        let destination = MACKey.at(0, in: bytes)
+        if hasUnicast(destination) || destination == MACKey.broadcast { return true }
+        return MACKey.isMulticast(destination) && (allMulticast || multicastKeys.contains(destination))
     }
 
     // MARK: - Driver side
@@ -212,6 +212,11 @@ extension MockVF {
         let waiting = txRefs[queue], done = txDoneRefs[queue]
         let scratch = txScratch + queue * Self.txBurst
         let ownPool = Unmanaged.passUnretained(pool).toOpaque()
+        // Loaded once, kept for the call and passed unretained: the NIC is weakly referenced,
+        // which makes every retain and release of it a slow runtime call.
+        let retainedNIC = self.nic
+        let nic = retainedNIC.map(Unmanaged.passUnretained)
+        defer { withExtendedLifetime(retainedNIC) {} }
         // With nowhere to deliver, each burst is counted once, as the wire would count it.
         let delivers = nic != nil || sink != nil || insert
         var otherPools = false
@@ -223,7 +228,7 @@ extension MockVF {
                 let buffer = MockBuffer(raw: scratch[i])
                 if cutsChains && buffer.cutToFirstSegment() { totals.truncatedChains &+= 1 }
                 otherPools = otherPools || buffer.header.pointee.pool != ownPool
-                if delivers { send(buffer) } else { octets += buffer.length }
+                if delivers { send(buffer, to: nic) } else { octets += buffer.length }
                 buffer.freeTrailingSegments()
             }
             if !delivers { hardware.pointee.sent(octets, packets: n) }
@@ -233,9 +238,9 @@ extension MockVF {
         if otherPools { sentOtherPoolsBuffers[queue] = true }
     }
 
-    /// One frame leaves the VF: TX VLAN insert, then the PF (anti-spoofing, port VLAN,
+    /// One frame leaves the VF: TX VLAN insert, then the PF `nic` (anti-spoofing, port VLAN,
     /// switching) or, for a standalone port, the `tx_pcap` sink. The caller frees the buffer.
-    func send(_ buffer: MockBuffer) {
+    func send(_ buffer: MockBuffer, to nic: Unmanaged<MockNIC>?) {
         if let tci = buffer.insertTCI, configuration.vlanInsert {
             // The NIC writes TPID 0x8100 and the TCI after the MACs; a frame shorter than its
             // MACs has no place for them, and counts as a TX error.
@@ -250,7 +255,7 @@ extension MockVF {
                     return
                 }
                 hardware.pointee.sent(frame.count)
-                nic.switchFrame(frame, from: self)
+                nic._withUnsafeGuaranteedRef { $0.switchFrame(frame, from: self) }
             }
         } else {
             hardware.pointee.sent(buffer.length)
