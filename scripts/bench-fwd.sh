@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Forwarding rates, one forwarding core each, alternating runs, medians and ratios.
-#   scripts/bench-fwd.sh [crossconnect|translate|mock|pipeline] [ROUNDS] [SECONDS]
+#   scripts/bench-fwd.sh [crossconnect|translate|mock|mock-pf|pipeline] [ROUNDS] [SECONDS]
 #   BENCH_MEMORY=huge scripts/bench-fwd.sh ...   hugepages (scripts/hugepages.sh reserve) instead
 #                                                of --no-huge; see "mbuf pool layout" in README
 # crossconnect: `vf-fwd run`, two net_null ports, `vlan: any` both ways
@@ -8,6 +8,10 @@
 # translate:    vf-bench (the vf-fwd engine, pool prefilled with VLAN 100 frames), VLAN
 #               translate both ways, against dpdk-testpmd --forward-mode=macswap
 # mock:         `vf-fwd run` on mock ports (64-byte frames, infinite_rx, translate); no peer
+# mock-pf:      `vf-fwd run` on two VFs of one emulated PF: 4M 64-byte VLAN 100 frames from
+#               the wire (wire_rx_pcap) through the PF's filters to VF a, translated to VLAN
+#               200 on VF b, through the VEB (for a's MAC, but not a's VLAN) out to the wire;
+#               counted over the intervals before the file runs out; no peer
 # pipeline:     vf-bench --pipeline: translate on a worker core between ring pairs that the main
 #               core fills from and empties to two net_null ports, over PacketRing (RingPair)
 #               against the same over rte_ring; the rounds alternate inside one process
@@ -67,6 +71,11 @@ ours() {
         mock)
             taskset -c "$core" .build/release/vf-fwd run --config benchmarks/mock-translate.yaml --duration "$seconds" \
                 --stats-interval 1 | vf_fwd_intervals ;;
+        mock-pf)
+            # A file's worth lasts about a second: tenths, the first (warm-up) and the last
+            # (the file ran out in it) left out.
+            taskset -c "$core" .build/release/vf-fwd run --config "$work/mock-pf.yaml" --duration "$seconds" \
+                --stats-interval 0.1 | vf_fwd_intervals | awk '$1 > 0' | sed '1d;$d' ;;
     esac | summarise
 }
 theirs() {
@@ -89,7 +98,25 @@ case "$mode" in
     crossconnect) peer=io ;;
     translate) peer=macswap ;;
     mock) peer="" ;;
-    *) echo "usage: $0 [crossconnect|translate|mock|pipeline] [ROUNDS] [SECONDS]" >&2; exit 2 ;;
+    mock-pf)
+        peer=""
+        python3 - "$work/wire.pcap" <<'PY'
+import struct, sys
+frame = bytes.fromhex("020900000100" "020000000001" "8100" "6064" "0800") + bytes(46)  # to VF a, VLAN 100
+record = struct.pack("<IIII", 0, 0, len(frame), len(frame)) + frame
+with open(sys.argv[1], "wb") as f:
+    f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
+    f.write(record * 4_000_000)
+PY
+        cat > "$work/mock-pf.yaml" <<YAML
+ports:
+  - { name: a, device: "mock:pf=p0,wire_rx_pcap=$work/wire.pcap" }
+  - { name: b, device: "mock:pf=p0" }
+rules:
+  - { in: { port: a, vlan: 100 }, out: { port: b, vlan: 200 } }
+YAML
+        ;;
+    *) echo "usage: $0 [crossconnect|translate|mock|mock-pf|pipeline] [ROUNDS] [SECONDS]" >&2; exit 2 ;;
 esac
 # The second program of a pair tends to run faster here, so the order alternates per round.
 : > "$work/ours"; : > "$work/theirs"

@@ -91,7 +91,19 @@ public final class MockVF {
     /// forgotten by a reset.
     public internal(set) var vlanFilter: Set<UInt16> = []
     /// Those the PF holds for this VF now: given up on stop, asked for again on start.
-    var vlanFilterInPF: Set<UInt16> = []
+    var vlanFilterInPF: Set<UInt16> = [] {
+        didSet {
+            vlanFilterBits.update(repeating: 0, count: 64)
+            for vid in vlanFilterInPF { vlanFilterBits[Int(vid >> 6)] |= 1 << (vid & 63) }
+        }
+    }
+    /// The same as 4096 bits, one per VID, as the 82599's VLAN filter table holds them (VFTA,
+    /// datasheet 8.2.3.7.15): a frame's VID is looked up in one load.
+    let vlanFilterBits: UnsafeMutablePointer<UInt64> = {
+        let bits = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
+        bits.initialize(repeating: 0, count: 64)
+        return bits
+    }()
     /// Events not yet taken by `takeEvents()`, oldest first.
     private var events: [MockEvent] = []
 
@@ -108,7 +120,7 @@ public final class MockVF {
     /// TX frames stay in the ring: the wire (or the PF) takes nothing.
     @exclusivity(unchecked) public var txStalled = false
     /// The next this many frames arriving from the PF have a bad CRC and are dropped.
-    public var corruptNextFrames = 0
+    @exclusivity(unchecked) public var corruptNextFrames = 0
 
     weak var nic: MockNIC?
     /// The RSS its PF programs; a standalone VF's PF is a DPDK one, with DPDK's defaults.
@@ -197,6 +209,7 @@ public final class MockVF {
         rxRearmPending.deallocate()
         sentOtherPoolsBuffers.deallocate()
         hardware.deallocate()
+        vlanFilterBits.deallocate()
         rxRefs.deallocate()
         rxArmedRefs.deallocate()
         txRefs.deallocate()

@@ -20,7 +20,7 @@ extension MockVF {
         guard bytes.count >= 6, acceptsDestination(bytes) else { return .notForThisVF }
         guard state == .started, linkUp, receiveEnabled else { return .dropped }
         if corruptNextFrames > 0 {
-            corruptNextFrames -= 1
+            corruptNextFrames = corruptNextFrames - 1
             totals.ierrors += 1  // CRC error: the MAC drops it (CRCERRS)
             return .dropped
         }
@@ -36,7 +36,7 @@ extension MockVF {
             // The PF strips the port VLAN; other frames never reach this VF.
             guard tagged, vid == port else { return .notForThisVF }
             portTag = port
-        } else if tagged && vid != 0 && !vlanFilterInPF.contains(vid) && !promiscuous {
+        } else if tagged && vid != 0 && !holdsInPF(vid) && !promiscuous {
             return .notForThisVF
         }
         let queue = rxRings.count == 1 ? 0 : rss.queue(of: bytes, queues: rxRings.count)
@@ -109,8 +109,12 @@ extension MockVF {
         guard frame.count >= 12, MACKey.at(6, in: frame) == macKey else { return true }
         guard frame.count >= 16, frame[12] == 0x81, frame[13] == 0x00 else { return false }
         let vid = (UInt16(frame[14]) << 8 | UInt16(frame[15])) & 0x0fff
-        return vid != 0 && !vlanFilterInPF.contains(vid)
+        return vid != 0 && !holdsInPF(vid)
     }
+
+    /// The PF's VLAN filter passes `vid` (1...4094) for this VF.
+    @inline(__always)
+    func holdsInPF(_ vid: UInt16) -> Bool { vlanFilterBits[Int(vid >> 6)] & (1 << (vid & 63)) != 0 }
 
     /// `address` is the VF's MAC or one of its MAC filter entries.
     func hasUnicast(_ address: UInt64) -> Bool { address == macKey || addedMACKeys.contains(address) }
