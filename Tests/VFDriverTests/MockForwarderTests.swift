@@ -74,6 +74,36 @@ final class MockForwarderTests: MockVFTestCase {
         XCTAssertEqual(forwarder.buffersInUse, 0)
     }
 
+    /// A wire file of many RX rings' worth reaches the VF whole, however the lane keeps pace:
+    /// the PF puts frames on only while the rings have room (none is `imissed`), and each
+    /// leaves again through the VEB to the wire file, in order.
+    func testEmulatedPFDeliversAWireFileLargerThanTheRing() throws {
+        let dir = try temporaryDirectory()
+        func wireFrame(vid: UInt16, seed: Int) -> [UInt8] {
+            var bytes = Frame(tags: [tag(vid, pcp: 3)], seed: seed).bytes
+            bytes.replaceSubrange(0..<6, with: [0x02, 0x09, 0, 0, 1, 1])
+            return bytes
+        }
+        try PcapFile.write((0..<5000).map { wireFrame(vid: 1001, seed: $0) }, to: "\(dir)/wire.pcap")
+        let config = try ForwarderConfig.load(yaml: """
+            ports:
+              - { name: tenant, device: "mock:pf=nic0", rx-descriptors: 64 }
+              - { name: uplink, device: "mock:pf=nic0,wire_rx_pcap=\(dir)/wire.pcap,wire_tx_pcap=\(dir)/out.pcap", rx-descriptors: 64 }
+            rules: [{ in: { port: uplink, vlan: 1001 }, out: { port: tenant, vlan: 7 } }]
+            """, file: "t.yaml")
+        let forwarder = try MockForwarder(config: config)
+        try forwarder.start()
+        var ticks = 0
+        forwarder.run { ticks += 1; return forwarder.counters[0].txPackets < 5000 && ticks < 100_000 }
+        try forwarder.shutdown()
+        XCTAssertEqual(forwarder.counters.map(\.rxPackets), [0, 5000])
+        XCTAssertEqual(forwarder.deviceStats.map(\.imissed), [0, 0])
+        let sent = try PcapFile.read("\(dir)/out.pcap")
+        XCTAssertEqual(sent.count, 5000)
+        XCTAssertTrue(sent == (0..<5000).map { wireFrame(vid: 7, seed: $0) }, "every frame left once, translated, in order")
+        XCTAssertEqual(forwarder.buffersInUse, 0)
+    }
+
     /// A PF reset under vf-fwd on an emulated PF: each VF is reset and set up again, its VLAN
     /// filter included, so the wire's VLAN reaches the uplink again afterwards.
     func testEmulatedPFResetRestoresTheVLANFilter() throws {
