@@ -97,8 +97,9 @@ public final class MockVF {
             for vid in vlanFilterInPF { vlanFilterBits[Int(vid >> 6)] |= 1 << (vid & 63) }
         }
     }
-    /// The same as 4096 bits, one per VID, as the 82599's VLAN filter table holds them (VFTA,
-    /// datasheet 8.2.3.7.15): a frame's VID is looked up in one load.
+    /// The same as 4096 bits, one per VID, as the 82599's VLAN filter table holds them (128
+    /// 32-bit VFTA registers from 0xA000, `IXGBE_VFTA` in DPDK's `ixgbe_type.h`): a frame's
+    /// VID is looked up in one load.
     let vlanFilterBits: UnsafeMutablePointer<UInt64> = {
         let bits = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
         bits.initialize(repeating: 0, count: 64)
