@@ -25,8 +25,8 @@ public enum PcapFile {
     /// is mapped, not read: a large traffic file costs no copy and no array per frame. (Cut
     /// short by another process meanwhile, a mapped file would end vf-fwd with SIGBUS; a
     /// traffic file is not written while it is being read.)
-    static func withFrameRanges<Result>(_ path: String,
-                                        _ body: (UnsafeRawBufferPointer, [Range<Int>]) -> Result) throws(FormatError) -> Result {
+    static func withFrameRanges<Value>(_ path: String,
+                                       _ body: (UnsafeRawBufferPointer, [Range<Int>]) -> Value) throws(FormatError) -> Value {
         let file: Data
         do {
             file = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
@@ -34,14 +34,14 @@ public enum PcapFile {
             throw FormatError(path: path, problem: "cannot read the file (\(unreadableFileReason(path)))")
         }
         return try file.withUnsafeBytes { bytes in
-            Swift.Result { () throws(FormatError) in body(bytes, try frameRanges(in: bytes, path: path)) }
+            Result { () throws(FormatError) in body(bytes, try frameRanges(in: bytes, path: path)) }
         }.get()
     }
 
     /// Every frame of a file's `bytes`; `path` names it in errors.
     public static func frames(in bytes: [UInt8], path: String) throws(FormatError) -> [[UInt8]] {
         try bytes.withUnsafeBytes { bytes in
-            Swift.Result { () throws(FormatError) in try frameRanges(in: bytes, path: path).map { Array(bytes[$0]) } }
+            Result { () throws(FormatError) in try frameRanges(in: bytes, path: path).map { Array(bytes[$0]) } }
         }.get()
     }
 
