@@ -78,17 +78,6 @@ public enum PcapFile {
         try writer.flush()
     }
 
-    static func header() -> [UInt8] {
-        var out: [UInt8] = []
-        for v in [magicMicroseconds] { append32(v, &out) }
-        append16(2, &out); append16(4, &out)           // version 2.4
-        append32(0, &out); append32(0, &out)           // time zone, accuracy
-        append32(65535, &out); append32(linkTypeEthernet, &out)
-        return out
-    }
-
-    static func append32(_ v: UInt32, _ out: inout [UInt8]) { for s in stride(from: 0, to: 32, by: 8) { out.append(UInt8(truncatingIfNeeded: v >> UInt32(s))) } }
-    static func append16(_ v: UInt16, _ out: inout [UInt8]) { out.append(UInt8(v & 0xff)); out.append(UInt8(v >> 8)) }
 }
 
 /// The fields of a capture file, written little-endian unless `swapped` (a big-endian writer's

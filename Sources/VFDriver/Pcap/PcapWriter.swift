@@ -23,7 +23,11 @@ final class PcapWriter {
         guard file >= 0 else { throw PcapFile.FormatError(path: path, problem: "cannot create \(role) (\(String(cString: strerror(errno))))") }
         capacity = bufferBytes
         buffer = .allocate(byteCount: bufferBytes, alignment: 64)
-        PcapFile.header().withUnsafeBytes { append($0) }
+        // The file header: magic (microsecond timestamps), version 2.4, time zone and accuracy
+        // 0, snap length 65535, Ethernet.
+        var header = (PcapFile.magicMicroseconds.littleEndian, UInt16(2).littleEndian, UInt16(4).littleEndian,
+                      UInt32(0), UInt32(0), UInt32(65535).littleEndian, PcapFile.linkTypeEthernet.littleEndian)
+        withUnsafeBytes(of: &header) { append($0) }
     }
 
     deinit {
@@ -33,7 +37,7 @@ final class PcapWriter {
 
     /// Appends a record of `captured` bytes of a frame that had `length` bytes on the wire.
     func append(_ captured: UnsafeRawBufferPointer, length: Int) {
-        // Little-endian, as `PcapFile.header` writes the magic number.
+        // Little-endian, as the file header's magic number is written.
         var header = (UInt32(count / 1_000_000).littleEndian, UInt32(count % 1_000_000).littleEndian,
                       UInt32(captured.count).littleEndian, UInt32(length).littleEndian)
         withUnsafeBytes(of: &header) { append($0) }
