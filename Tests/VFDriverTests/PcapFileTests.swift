@@ -30,6 +30,19 @@ final class PcapFileTests: XCTestCase {
         XCTAssertEqual(try PcapFile.read(path), frames)
     }
 
+    /// A FIFO (or a pipe, `/dev/stdin`), which libpcap reads, is read to its end rather than mapped:
+    /// `tcpdump -w - | ...` feeds a mock port as it feeds DPDK's pcap PMD.
+    func testReadsAFIFOToItsEnd() throws {
+        let dir = try temporaryDirectory()
+        try PcapFile.write(frames, to: "\(dir)/t.pcap")
+        let file = try Data(contentsOf: URL(fileURLWithPath: "\(dir)/t.pcap"))
+        XCTAssertEqual(mkfifo("\(dir)/fifo", 0o600), 0)
+        let writer = Thread { try! file.write(to: URL(fileURLWithPath: "\(dir)/fifo")) }
+        writer.start()
+        XCTAssertEqual(try PcapFile.read("\(dir)/fifo"), frames)
+        XCTAssertThrowsError(try PcapFile.read(dir)) { XCTAssertEqual("\($0)", "\(dir): cannot read the file (not a readable file)") }
+    }
+
     /// The writer of `PcapFile.write` and of a mock's `tx_pcap` writes while frames come (memory
     /// stays bounded on a long run), records and frames larger than its buffer included.
     func testStreamingWriterWritesAsItGoes() throws {

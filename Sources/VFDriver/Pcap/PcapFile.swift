@@ -21,21 +21,29 @@ public enum PcapFile {
         try withFrameRanges(path) { bytes, ranges in ranges.map { Array(bytes[$0]) } }
     }
 
-    /// Calls `body` with the file's bytes and where each frame lies in them, in order. The file
-    /// is mapped, not read: a large traffic file costs no copy and no array per frame. (Cut
+    /// Calls `body` with the file's bytes and where each frame lies in them, in order. A regular
+    /// file is mapped, not read: a large traffic file costs no copy and no array per frame. (Cut
     /// short by another process meanwhile, a mapped file would end vf-fwd with SIGBUS; a
-    /// traffic file is not written while it is being read.)
+    /// traffic file is not written while it is being read.) A pipe, a FIFO or `/dev/stdin`,
+    /// which libpcap and so DPDK's pcap PMD read as well, is read to its end.
     static func withFrameRanges<Value>(_ path: String,
                                        _ body: (UnsafeRawBufferPointer, [Range<Int>]) -> Value) throws(FormatError) -> Value {
         let file: Data
         do {
-            file = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped)
+            let url = URL(fileURLWithPath: path)
+            file = try isRegularFile(path) ? Data(contentsOf: url, options: .alwaysMapped)
+                                           : FileHandle(forReadingFrom: url).readToEnd() ?? Data()
         } catch {
             throw FormatError(path: path, problem: "cannot read the file (\(unreadableFileReason(path)))")
         }
         return try file.withUnsafeBytes { bytes in
             Result { () throws(FormatError) in body(bytes, try frameRanges(in: bytes, path: path)) }
         }.get()
+    }
+
+    private static func isRegularFile(_ path: String) -> Bool {
+        var status = stat()
+        return stat(path, &status) == 0 && status.st_mode & S_IFMT == S_IFREG
     }
 
     /// Every frame of a file's `bytes`; `path` names it in errors.
