@@ -12,8 +12,10 @@ public final class MockNIC {
     /// while this is 1500 or less receives nothing (`MockVF.receiveEnabled`).
     public var pfMTU = 1500
     /// Frames the PF sent on the wire and not yet drained, back to back, and where each ends.
-    private var uplinkBytes: [UInt8] = []
-    private var uplinkEnds: [Int] = []
+    /// Written per frame by the switch: unchecked, as MockVF's data-path state (one thread drives
+    /// a PF; `drainUplink`'s body writes elsewhere, never back into the switch).
+    @exclusivity(unchecked) private var uplinkBytes: [UInt8] = []
+    @exclusivity(unchecked) private var uplinkEnds: [Int] = []
     /// `vfs` unretained, for the switch and the uplink, which reach every VF per frame.
     private let vfRefs: [Unmanaged<MockVF>]
     private var vlanEntries: [UInt16: Int] = [:]
