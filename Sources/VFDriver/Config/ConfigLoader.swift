@@ -8,6 +8,12 @@ extension ForwarderConfig {
     }
 }
 
+/// What a rule matches on: no two rules may share it.
+private struct RuleInput: Hashable {
+    let port: Int
+    let match: VLANMatch
+}
+
 /// Walks the YAML node tree keeping marks, so each error can point at its line.
 private struct ConfigLoader {
     let file: String
@@ -89,15 +95,16 @@ private struct ConfigLoader {
             }
             wireNamedBy[pf] = index
         }
-        var ruleLines: [Int] = []
+        // The line of each rule's `in`, by port and match: a Neutron host has thousands.
+        var ruleLines: [RuleInput: Int] = [:]
         if let rules = top["rules"] {
             for item in try sequence(rules.value, what: "rules") {
                 for rule in try loadRules(item, ports: config.ports) {
-                    if let earlier = config.rules.firstIndex(where: { $0.inPort == rule.inPort && $0.match == rule.match }) {
-                        throw error(item, "two rules have the same `in` (\(config.ports[rule.inPort].name), \(Self.describe(rule.match))); the other is on line \(ruleLines[earlier])")
+                    let line = item.mark?.line ?? 1
+                    if let earlier = ruleLines.updateValue(line, forKey: RuleInput(port: rule.inPort, match: rule.match)) {
+                        throw error(item, "two rules have the same `in` (\(config.ports[rule.inPort].name), \(Self.describe(rule.match))); the other is on line \(earlier)")
                     }
                     config.rules.append(rule)
-                    ruleLines.append(item.mark?.line ?? 1)
                 }
             }
         }
@@ -296,9 +303,19 @@ private struct ConfigLoader {
     /// The number of the file's last line, counting line breaks as libyaml does (YAML 1.1:
     /// LF, CR, CR LF, NEL, LS, PS), so that it numbers lines as the errors' marks do.
     static func lastLine(of yaml: String) -> Int {
-        let breaks: Set<Character> = ["\n", "\r", "\r\n", "\u{85}", "\u{2028}", "\u{2029}"]
-        let count = yaml.reduce(0) { breaks.contains($1) ? $0 + 1 : $0 }
-        return max(1, yaml.last.map { breaks.contains($0) } == false ? count + 1 : count)
+        // Scalars, not Characters: grapheme breaking would cost a large config seconds.
+        var count = 0, endsInBreak = false, afterCR = false
+        for scalar in yaml.unicodeScalars {
+            switch scalar {
+            case "\n": if !afterCR { count += 1 }  // "\r\n" is one line break
+                endsInBreak = true
+            case "\r", "\u{85}", "\u{2028}", "\u{2029}": count += 1
+                endsInBreak = true
+            default: endsInBreak = false
+            }
+            afterCR = scalar == "\r"
+        }
+        return max(1, endsInBreak || yaml.isEmpty ? count : count + 1)
     }
 
     static func describe(_ match: VLANMatch) -> String {

@@ -19,16 +19,33 @@ public struct ForwarderConfig: Equatable, Sendable {
     /// Ports no rule names, in or out: opened, yet all they receive is dropped as `no_rule` and
     /// nothing is sent on them. Legal, but rarely what was meant (a forgotten `bidirectional`).
     public var portsInNoRule: [String] {
-        ports.indices.filter { port in !rules.contains { $0.inPort == port || $0.outPort == port } }.map { ports[$0].name }
+        var named = [Bool](repeating: false, count: ports.count)
+        for rule in rules {
+            named[rule.inPort] = true
+            named[rule.outPort] = true
+        }
+        return ports.indices.filter { !named[$0] }.map { ports[$0].name }
     }
 
     public static let inNoRuleWarning = "no rule names it: every frame it receives is dropped as no_rule, and nothing is sent on it"
 
-    /// The out port of `port` when its only rule is `any`: a cross-connect, whose frames pass
+    /// Per port, its out port when its only rule is `any`: a cross-connect, whose frames pass
     /// unparsed (spec section 4); nil otherwise.
-    public func crossConnectTarget(of port: Int) -> Int? {
-        let own = rules.filter { $0.inPort == port }
-        return own.count == 1 && own[0].match == .any ? own[0].outPort : nil
+    public var crossConnectTargets: [Int?] {
+        var ruleCounts = [Int](repeating: 0, count: ports.count)
+        var anyTargets = [Int?](repeating: nil, count: ports.count)
+        for rule in rules {
+            ruleCounts[rule.inPort] += 1
+            if rule.match == .any { anyTargets[rule.inPort] = rule.outPort }
+        }
+        return ports.indices.map { ruleCounts[$0] == 1 ? anyTargets[$0] : nil }
+    }
+
+    /// The indices of the rules of each in port, in config order.
+    public var ruleIndicesByInPort: [[Int]] {
+        var byPort = [[Int]](repeating: [], count: ports.count)
+        for (index, rule) in rules.enumerated() { byPort[rule.inPort].append(index) }
+        return byPort
     }
 
 }

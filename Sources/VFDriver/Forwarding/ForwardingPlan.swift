@@ -14,9 +14,10 @@ public final class ForwardingPlan {
         let mtus = UnsafeMutablePointer<Int>.allocate(capacity: portCount)
         let inserts = UnsafeMutablePointer<Bool>.allocate(capacity: portCount)
         let strips = UnsafeMutablePointer<Bool>.allocate(capacity: portCount)
+        let crossConnectTargets = config.crossConnectTargets, ruleIndices = config.ruleIndicesByInPort
         for port in 0..<portCount {
-            let rules = config.rules.enumerated().filter { $0.element.inPort == port }.map { (Int32($0.offset), $0.element) }
-            (classifiers + port).initialize(to: PortClassifier(rules: rules, crossConnect: config.crossConnectTarget(of: port)))
+            let rules = ruleIndices[port].map { (Int32($0), config.rules[$0]) }
+            (classifiers + port).initialize(to: PortClassifier(rules: rules, crossConnect: crossConnectTargets[port]))
             (mtus + port).initialize(to: config.ports[port].mtu)
             (inserts + port).initialize(to: insertsTags?[port] ?? false)
             (strips + port).initialize(to: stripsTags?[port] ?? false)

@@ -41,31 +41,36 @@ public struct PortConfiguration: Equatable, Sendable {
 }
 
 extension ForwarderConfig {
-    /// The VIDs port `port` must let in: the outer VID of every exact tagged rule on it. A
+    /// Per port, the VIDs it must let in: the outer VID of every exact tagged rule on it. A
     /// VLAN filter looks at the first tag only, one of TPID 0x8100 (82599 datasheet, L2 packet
     /// filtering: VLAN filter, VET register), so a QinQ rule needs its outer VID, and an
     /// 802.1ad (0x88a8) outer tag passes as untagged.
-    public func vlanFilter(port: Int) -> [UInt16] {
-        var vids = Set<UInt16>()
-        for rule in rules where rule.inPort == port {
+    public var vlanFilters: [[UInt16]] {
+        var vids = [Set<UInt16>](repeating: [], count: ports.count)
+        for rule in rules {
             switch rule.match {
-            case .exact(.single(let vid)), .exact(.double(outer: let vid, inner: _)): vids.insert(vid)
+            case .exact(.single(let vid)), .exact(.double(outer: let vid, inner: _)): vids[rule.inPort].insert(vid)
             case .exact(.untagged), .any: break
             }
         }
-        return vids.sorted()
+        return vids.map { $0.sorted() }
     }
 
-    /// Whether port `port` may have to send a frame held in several buffers: when it is the
+    /// Per port, whether it may have to send a frame held in several buffers: when it is the
     /// target of a cross-connect from a device that delivers chains (`DeviceString.deliversChains`),
     /// which a cross-connect forwards unchecked (spec section 4). Every other rule checks the
     /// MTU, and buffers have room for the largest MTU (`DPDKForwarder.dataRoom`).
-    public func transmitsChains(port: Int) -> Bool {
-        ports.indices.contains { crossConnectTarget(of: $0) == port && ports[$0].device.deliversChains }
+    public var transmitsChains: [Bool] {
+        var chains = [Bool](repeating: false, count: ports.count)
+        for (port, target) in crossConnectTargets.enumerated() where ports[port].device.deliversChains {
+            if let target { chains[target] = true }
+        }
+        return chains
     }
 
     /// Every port's set-up, VLAN filter included.
     public var portConfigurations: [PortConfiguration] {
-        ports.indices.map { PortConfiguration(ports[$0], vlanFilter: vlanFilter(port: $0), transmitsChains: transmitsChains(port: $0)) }
+        let vlanFilters = vlanFilters, transmitsChains = transmitsChains
+        return ports.indices.map { PortConfiguration(ports[$0], vlanFilter: vlanFilters[$0], transmitsChains: transmitsChains[$0]) }
     }
 }

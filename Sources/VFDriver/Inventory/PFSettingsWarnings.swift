@@ -11,13 +11,14 @@ extension ForwarderConfig {
         var warnings: [(port: String, warning: String)] = []
         // The VIDs the config's VFs of each PF need: their entries are the PF's, shared.
         var vidsAtPF: [String: (firstPort: String, vids: Set<UInt16>)] = [:]
+        let vlanFilters = vlanFilters, sendingPorts = Set(rules.map(\.outPort))
         for (index, port) in ports.enumerated() {
             guard case .pci = port.device, let vf = SRIOVInventory.vfAtPF(port.device.ethdevName, root: root) else { continue }
             let command = "ip link set \(vf.pfInterface) vf \(vf.index)"
             func warn(_ text: String) { warnings.append((port.name, text)) }
             let settings = vf.settings(vfSettings)
-            let sends = rules.contains { $0.outPort == index }
-            let vids = vlanFilter(port: index)
+            let sends = sendingPorts.contains(index)
+            let vids = vlanFilters[index]
             // spoofchk is MAC and VLAN anti-spoofing at once (ixgbe_ndo_set_vf_spoofchk); Linux
             // turns both off for a VF that adds MAC filters (ixgbe_set_vf_macvlan_msg).
             if sends, settings?.spoofCheck == true, port.macAddresses.isEmpty {

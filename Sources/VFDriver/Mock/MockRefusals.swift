@@ -8,10 +8,11 @@ extension ForwarderConfig {
         var refusals: [(port: String, warning: String)] = []
         let specs = ports.map { $0.device.mockSpec }
         var pfs: [String: (firstPort: String, vfCount: Int, vids: Set<UInt16>)] = [:]
+        let vlanFilters = vlanFilters
         for (index, spec) in specs.enumerated() {
             guard let pf = spec?.pf else { continue }
             pfs[pf, default: (ports[index].name, 0, [])].vfCount += 1
-            pfs[pf]!.vids.formUnion(vlanFilter(port: index))
+            pfs[pf]!.vids.formUnion(vlanFilters[index])
         }
         for (index, (spec, configuration)) in zip(specs, portConfigurations).enumerated() {
             guard let spec else { continue }

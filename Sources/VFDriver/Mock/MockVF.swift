@@ -90,21 +90,33 @@ public final class MockVF {
     /// The VIDs the driver asked for (ixgbevf's shadow VFTA): kept across stop and start,
     /// forgotten by a reset.
     public internal(set) var vlanFilter: Set<UInt16> = []
-    /// Those the PF holds for this VF now: given up on stop, asked for again on start.
-    var vlanFilterInPF: Set<UInt16> = [] {
-        didSet {
-            vlanFilterBits.update(repeating: 0, count: 64)
-            for vid in vlanFilterInPF { vlanFilterBits[Int(vid >> 6)] |= 1 << (vid & 63) }
-        }
-    }
+    /// Those the PF holds for this VF now: given up on stop, asked for again on start. Changed
+    /// through `markHeldInPF` and `unmarkHeldInPF` only, which keep `vlanFilterBits` the same.
+    private(set) var vlanFilterInPF: Set<UInt16> = []
     /// The same as 4096 bits, one per VID, as the 82599's VLAN filter table holds them (128
     /// 32-bit VFTA registers from 0xA000, `IXGBE_VFTA` in DPDK's `ixgbe_type.h`): a frame's
     /// VID is looked up in one load.
-    let vlanFilterBits: UnsafeMutablePointer<UInt64> = {
+    private let vlanFilterBits: UnsafeMutablePointer<UInt64> = {
         let bits = UnsafeMutablePointer<UInt64>.allocate(capacity: 64)
         bits.initialize(repeating: 0, count: 64)
         return bits
     }()
+
+    func markHeldInPF(_ vid: UInt16) {
+        vlanFilterInPF.insert(vid)
+        vlanFilterBits[Int(vid >> 6)] |= 1 << (vid & 63)
+    }
+
+    /// Whether the PF held `vid` for this VF.
+    func unmarkHeldInPF(_ vid: UInt16) -> Bool {
+        vlanFilterBits[Int(vid >> 6)] &= ~(1 << (vid & 63))
+        return vlanFilterInPF.remove(vid) != nil
+    }
+
+    /// The PF's VLAN filter passes `vid` (1...4094) for this VF.
+    @inline(__always)
+    func holdsInPF(_ vid: UInt16) -> Bool { vlanFilterBits[Int(vid >> 6)] & (1 << (vid & 63)) != 0 }
+
     /// Events not yet taken by `takeEvents()`, oldest first.
     private var events: [MockEvent] = []
 

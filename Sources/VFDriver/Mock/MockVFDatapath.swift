@@ -112,10 +112,6 @@ extension MockVF {
         return vid != 0 && !holdsInPF(vid)
     }
 
-    /// The PF's VLAN filter passes `vid` (1...4094) for this VF.
-    @inline(__always)
-    func holdsInPF(_ vid: UInt16) -> Bool { vlanFilterBits[Int(vid >> 6)] & (1 << (vid & 63)) != 0 }
-
     /// `address` is the VF's MAC or one of its MAC filter entries.
     func hasUnicast(_ address: UInt64) -> Bool { address == macKey || addedMACKeys.contains(address) }
 

@@ -59,17 +59,19 @@ extension MockVF {
             vlanFilter.insert(vid)
         } else {
             vlanFilter.remove(vid)
-            if vlanFilterInPF.remove(vid) != nil { nic?.releaseVLANEntry(vid) }
+            if unmarkHeldInPF(vid) { nic?.releaseVLANEntry(vid) }
         }
     }
 
     func claimInPF(_ vid: UInt16) throws(MockError) {
         try nic?.claimVLANEntry(vid)
-        vlanFilterInPF.insert(vid)
+        markHeldInPF(vid)
     }
 
     func releaseVLANFilterInPF() {
-        for vid in vlanFilterInPF { nic?.releaseVLANEntry(vid) }
-        vlanFilterInPF = []
+        for vid in vlanFilterInPF {
+            _ = unmarkHeldInPF(vid)
+            nic?.releaseVLANEntry(vid)
+        }
     }
 }
