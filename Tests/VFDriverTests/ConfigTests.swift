@@ -228,7 +228,6 @@ final class ConfigTests: XCTestCase {
         XCTAssertEqual(config.rules.count, 2 * 4094)
         XCTAssertEqual(config.vlanFilters, [Array(1...4094), [7]])
         XCTAssertEqual(config.crossConnectTargets, [nil, nil])
-        XCTAssertEqual(config.ruleIndicesByInPort.map(\.count), [4094, 4094])
         assertError(yaml + "  - { in: { port: b, vlan: [7, 4094] }, out: { port: a } }\n", line: 4101,
                     contains: "two rules have the same `in` (b, vlan [7, 4094]); the other is on line 4100")
     }

@@ -42,7 +42,7 @@ public struct ForwarderConfig: Equatable, Sendable {
     }
 
     /// The indices of the rules of each in port, in config order.
-    public var ruleIndicesByInPort: [[Int]] {
+    var ruleIndicesByInPort: [[Int]] {
         var byPort = [[Int]](repeating: [], count: ports.count)
         for (index, rule) in rules.enumerated() { byPort[rule.inPort].append(index) }
         return byPort
