@@ -11,7 +11,7 @@
 # mock-pf:      `vf-fwd run` on two VFs of one emulated PF: 4M 64-byte VLAN 100 frames from
 #               the wire (wire_rx_pcap) through the PF's filters to VF a, translated to VLAN
 #               200 on VF b, through the VEB (for a's MAC, but not a's VLAN) out to the wire;
-#               counted over the intervals before the file runs out; no peer
+#               counted over fiftieths of a second before the file runs out; no peer
 # pipeline:     vf-bench --pipeline: translate on a worker core between ring pairs that the main
 #               core fills from and empties to two net_null ports, over PacketRing (RingPair)
 #               against the same over rte_ring; the rounds alternate inside one process
@@ -72,10 +72,10 @@ ours() {
             taskset -c "$core" .build/release/vf-fwd run --config benchmarks/mock-translate.yaml --duration "$seconds" \
                 --stats-interval 1 | vf_fwd_intervals ;;
         mock-pf)
-            # A file's worth lasts about a second: tenths, the first (warm-up) and the last
-            # (the file ran out in it) left out.
+            # A file's worth lasts a third of a second: fiftieths, the first (warm-up) and the
+            # last (the file ran out in it) left out.
             taskset -c "$core" .build/release/vf-fwd run --config "$work/mock-pf.yaml" --duration "$seconds" \
-                --stats-interval 0.1 | vf_fwd_intervals | awk '$1 > 0' | sed '1d;$d' ;;
+                --stats-interval 0.02 | vf_fwd_intervals | awk '$1 > 0' | sed '1d;$d' ;;
     esac | summarise
 }
 theirs() {

@@ -16,7 +16,7 @@ public struct PortConfiguration: Equatable, Sendable {
     public var vlanFilter: [UInt16] = []
     /// Unicast MACs the port receives besides its own (the PF's MAC filters on an 82599 VF).
     public var macAddresses: [[UInt8]] = []
-    /// TX may be handed a frame in several buffers (`ForwarderConfig.transmitsChains(port:)`):
+    /// TX may be handed a frame in several buffers (`ForwarderConfig.transmitsChains`):
     /// ask for RTE_ETH_TX_OFFLOAD_MULTI_SEGS where the device offers it. Without it ixgbevf
     /// picks its vector or simple TX path, which sends a chain's first buffer only and frees
     /// none of the others (ixgbe_set_tx_function, ixgbe_tx_free_bufs).
@@ -25,7 +25,7 @@ public struct PortConfiguration: Equatable, Sendable {
     public init() {}
 
     /// A config file's port: `vlan-offload` asks for both offloads; `vlanFilter` is what the
-    /// port's rules match on (`ForwarderConfig.vlanFilter(port:)`).
+    /// port's rules match on (`ForwarderConfig.vlanFilters`).
     public init(_ port: PortConfig, vlanFilter: [UInt16] = [], transmitsChains: Bool = false) {
         rxQueues = port.rxQueues
         txQueues = port.txQueues

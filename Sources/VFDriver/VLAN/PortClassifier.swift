@@ -26,7 +26,7 @@ public struct PortClassifier {
     }
 
     /// `crossConnect`: the out port when the port is a cross-connect
-    /// (`ForwarderConfig.crossConnectTarget(of:)`).
+    /// (`ForwarderConfig.crossConnectTargets`).
     init(rules: [(index: Int32, rule: Rule)], crossConnect: Int?) {
         self.crossConnect = crossConnect.map(Int32.init) ?? -1
         var pairs: [(outer: UInt16, inner: UInt16, action: Int32)] = []
