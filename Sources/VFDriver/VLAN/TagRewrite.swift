@@ -8,7 +8,7 @@ public enum TagRewrite {
     /// Rewrites `buffer` (whose stack is `tags`) to `outCount` tags with the given VIDs.
     /// With `useInsertOffload`, a single output tag is left to the NIC's TX VLAN insert.
     /// Returns false only if the buffer lacks the headroom for a push.
-    @inlinable
+    @inlinable @inline(__always)
     public static func apply<B: PacketBuffer>(
         _ buffer: B, tags: ParsedTags, outCount: Int, outerVID: UInt16, innerVID: UInt16, useInsertOffload: Bool
     ) -> Bool {
