@@ -5,7 +5,7 @@ import VFDriver
 /// Input: byte 0 picks offload flags, bytes 1-2 a stripped TCI, the rest is the frame.
 /// Checked per input: no crash or out-of-bounds read (each frame sits in an allocation of its
 /// exact size, so AddressSanitizer sees any overread), the payload after the stack is untouched,
-/// the translate-table shortcut decides as the general path does, the lane's accounting
+/// the translate and push/pop shortcuts decide as the general path does, the lane's accounting
 /// identity holds with every buffer returned, and the lane sends what `SectionFour`, a plain
 /// reading of the spec, says, or drops for the reason it gives.
 enum VLANFuzz {
@@ -24,6 +24,7 @@ enum VLANFuzz {
           - { in: { port: a, vlan: 90 }, out: { port: b } }
           - { in: { port: a, vlan: [91, 92] }, out: { port: b } }
           - { in: { port: a, vlan: any }, out: { port: b } }
+          - { in: { port: b, vlan: untagged }, out: { port: a, vlan: 10 } }
           - { in: { port: b, vlan: any }, out: { port: a } }
         """, file: "fuzz.yaml")
     static let model = SectionFour(config: config)
@@ -41,11 +42,11 @@ enum VLANFuzz {
         defer { buffer.release() }
         let before = ParsedTags(frame: frame.baseAddress!, length: frame.count, strippedTCI: stripped)
         let verdict = plan.decide(buffer, inPort: inPort)
-        // The translate table is a shortcut: the general decision gives the same verdict and bytes.
+        // The translate and push/pop tables are shortcuts: the general decision gives the same verdict and bytes.
         let general = FuzzBuffer(frame, strippedTCI: stripped)
         defer { general.release() }
-        require(plan.decide(general, inPort: inPort, shortcut: false) == verdict, "translate table disagrees")
-        require(verdict < 0 || general.bytes == buffer.bytes, "translate table rewrote differently")
+        require(plan.decide(general, inPort: inPort, shortcut: false) == verdict, "a shortcut table disagrees")
+        require(verdict < 0 || general.bytes == buffer.bytes, "a shortcut table rewrote differently")
         if verdict >= 0, !before.isMalformed {
             // Bytes after the in-frame stack are never touched; MACs never change.
             let tail = frame.count - TagStack.macBytes - before.inFrame * TagStack.tagBytes

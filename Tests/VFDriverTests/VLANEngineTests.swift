@@ -61,9 +61,10 @@ final class VLANEngineTests: XCTestCase {
 
     func testGoldenWithBothOffloads() { runGolden(stripOnReceive: true, insertOnTransmit: true) }
 
-    /// The per-port translate table is a shortcut for single-tag translate: on every golden frame
-    /// it gives the general path's verdict and bytes, with and without TX insert on the out port.
-    func testTranslateTableDecidesAsTheGeneralPath() {
+    /// The per-port translate and push/pop tables are shortcuts for frames with at most one tag:
+    /// on every golden frame they give the general path's verdict and bytes, with and without TX
+    /// insert on the out port.
+    func testShortcutTablesDecideAsTheGeneralPath() {
         let pool = MockPool(size: 64)
         for insert in [false, true] {
             let plan = ForwardingPlan(config: config, insertsTags: Array(repeating: insert, count: config.ports.count))

@@ -216,7 +216,6 @@ public final class ForwardingLane<Port: PacketPort> {
     func classify(_ n: Int, from inPort: Int, stripping: Bool, hotCase: (Buffer, Int) -> Int) -> ClassifiedBurst {
         // Locals, not properties: stores into frames could alias them, forcing reloads per frame.
         let tables = self.tables, received = self.received, verdicts = self.verdicts
-        let classifier = tables.classifiers[inPort]
         var receivedBytes = 0, lengthChange = 0, strippedBytes = 0
         // Every verdict equal exactly when their bitwise AND equals their OR: no branch per frame.
         var allAnd = -1, allOr = 0
@@ -231,7 +230,7 @@ public final class ForwardingLane<Port: PacketPort> {
             if stripping { strippedBytes &+= buffer.receivedWireLength &- length }
             var verdict = hotCase(buffer, length)
             if verdict < 0 {
-                verdict = Self.decideInGeneral(buffer, tables: tables, classifier: classifier)
+                verdict = Self.decideInGeneral(buffer, tables: tables, inPort: inPort)
                 lengthChange &+= buffer.length &- length
             }
             verdicts[i] = verdict
@@ -243,11 +242,11 @@ public final class ForwardingLane<Port: PacketPort> {
                                common: allOr, uniform: allAnd == allOr)
     }
 
-    /// The general decision, kept out of line: inlined into `classify` its registers would push
-    /// the hot case's values onto the stack.
+    /// Every frame but a translate (push and pop, then the general decision), kept out of line:
+    /// inlined into `classify` its registers would push the hot case's values onto the stack.
     @inlinable @inline(never)
-    static func decideInGeneral(_ buffer: Buffer, tables: ForwardingTables, classifier: PortClassifier) -> Int {
-        tables.decide(buffer, classifier: classifier)
+    static func decideInGeneral(_ buffer: Buffer, tables: ForwardingTables, inPort: Int) -> Int {
+        tables.decideBesideTranslate(buffer, inPort: inPort)
     }
 
     /// Sends what is staged for `out`, frames that came in on `inPort`.

@@ -23,11 +23,14 @@ public final class ForwardingPlan {
             (strips + port).initialize(to: stripsTags?[port] ?? false)
         }
         let translations = UnsafeMutablePointer<TranslateTable?>.allocate(capacity: portCount)
+        let pushPops = UnsafeMutablePointer<PushPopTable?>.allocate(capacity: portCount)
         for port in 0..<portCount {
             (translations + port).initialize(to: TranslateTable(classifier: classifiers[port], actions: actions, mtus: mtus,
                                                                 insertsTags: inserts))
+            (pushPops + port).initialize(to: PushPopTable(classifier: classifiers[port], actions: actions, mtus: mtus,
+                                                          insertsTags: inserts))
         }
-        tables = ForwardingTables(portCount: portCount, classifiers: classifiers, translations: translations, actions: actions,
+        tables = ForwardingTables(portCount: portCount, classifiers: classifiers, translations: translations, pushPops: pushPops, actions: actions,
                                   mtus: mtus, insertsTags: inserts, stripsTags: strips)
     }
 
@@ -35,24 +38,26 @@ public final class ForwardingPlan {
         for port in 0..<portCount {
             tables.classifiers[port].deallocate()
             tables.translations[port]?.deallocate()
+            tables.pushPops[port]?.deallocate()
         }
         tables.classifiers.deallocate()
         tables.translations.deallocate()
+        tables.pushPops.deallocate()
         tables.actions.deallocate()
         tables.mtus.deallocate()
         tables.insertsTags.deallocate()
         tables.stripsTags.deallocate()
     }
 
-    /// See `ForwardingTables.decide`; the port's `TranslateTable` is tried first unless
-    /// `shortcut` is false (tests check that both ways decide alike).
+    /// See `ForwardingTables.decide`; the port's `TranslateTable` and `PushPopTable` are tried
+    /// first unless `shortcut` is false (tests check that both ways decide alike).
     @inlinable
     public func decide<B: PacketBuffer>(_ buffer: B, inPort: Int, shortcut: Bool = true) -> Int {
         if shortcut, let translated = tables.translations[inPort]?.translate(buffer, length: buffer.length, mayBeStripped: true),
            translated >= 0 {
             return translated
         }
-        return tables.decide(buffer, classifier: tables.classifiers[inPort])
+        return shortcut ? tables.decideBesideTranslate(buffer, inPort: inPort) : tables.decide(buffer, classifier: tables.classifiers[inPort])
     }
 }
 
@@ -64,6 +69,8 @@ public struct ForwardingTables {
     @usableFromInline let classifiers: UnsafeMutablePointer<PortClassifier>
     /// Per port: its single-tag translations, when it has any (the hot case, decided in one load).
     @usableFromInline let translations: UnsafeMutablePointer<TranslateTable?>
+    /// Per port: its push and pop rules, when it has any (decided in one load too).
+    @usableFromInline let pushPops: UnsafeMutablePointer<PushPopTable?>
     @usableFromInline let actions: UnsafeMutablePointer<VLANAction>
     @usableFromInline let mtus: UnsafeMutablePointer<Int>
     /// Per port: TX VLAN insert is on, so a single output tag can be left to the NIC.
@@ -72,11 +79,13 @@ public struct ForwardingTables {
     @usableFromInline let stripsTags: UnsafeMutablePointer<Bool>
 
     init(portCount: Int, classifiers: UnsafeMutablePointer<PortClassifier>, translations: UnsafeMutablePointer<TranslateTable?>,
+         pushPops: UnsafeMutablePointer<PushPopTable?>,
          actions: UnsafeMutablePointer<VLANAction>, mtus: UnsafeMutablePointer<Int>, insertsTags: UnsafeMutablePointer<Bool>,
          stripsTags: UnsafeMutablePointer<Bool>) {
         self.portCount = portCount
         self.classifiers = classifiers
         self.translations = translations
+        self.pushPops = pushPops
         self.actions = actions
         self.mtus = mtus
         self.insertsTags = insertsTags
@@ -111,6 +120,16 @@ public struct ForwardingTables {
             done = true
         }
         return done ? out : Self.drop(.malformed)
+    }
+
+    /// A frame that is not a translate of `inPort`'s: its push or pop, else the general decision.
+    @inlinable @inline(__always)
+    func decideBesideTranslate<B: PacketBuffer>(_ buffer: B, inPort: Int) -> Int {
+        if let pushPop = pushPops[inPort] {
+            let out = pushPop.decide(buffer, mayBeStripped: stripsTags[inPort])
+            if out >= 0 { return out }
+        }
+        return decide(buffer, classifier: classifiers[inPort])
     }
 
     @inlinable @inline(__always)
