@@ -22,7 +22,8 @@ public struct PushPopTable {
         func entry(_ action: VLANAction, receivedTags: Int) -> UInt64 {
             let out = Int(action.outPort)
             let outCount = action.rewrites ? Int(action.outCount) : receivedTags
-            let longest = mtus[out] + TagStack.macBytes + 2 + receivedTags * TagStack.tagBytes
+            // Clamped to the field: a longer frame takes the general path, which checks the MTU itself.
+            let longest = min(mtus[out] + TagStack.macBytes + 2 + receivedTags * TagStack.tagBytes, 0xffff)
             return UInt64(action.outerVID) | UInt64(action.innerVID) << 12 | UInt64(outCount) << 24 | UInt64(out) << 32
                 | UInt64(longest) << 48
         }
