@@ -30,8 +30,8 @@ public final class ForwardingPlan {
             (pushPops + port).initialize(to: PushPopTable(classifier: classifiers[port], actions: actions, mtus: mtus,
                                                           insertsTags: inserts))
         }
-        tables = ForwardingTables(portCount: portCount, classifiers: classifiers, translations: translations, pushPops: pushPops, actions: actions,
-                                  mtus: mtus, insertsTags: inserts, stripsTags: strips)
+        tables = ForwardingTables(portCount: portCount, classifiers: classifiers, translations: translations, pushPops: pushPops,
+                                  actions: actions, mtus: mtus, insertsTags: inserts, stripsTags: strips)
     }
 
     deinit {
@@ -53,11 +53,11 @@ public final class ForwardingPlan {
     /// first unless `shortcut` is false (tests check that both ways decide alike).
     @inlinable
     public func decide<B: PacketBuffer>(_ buffer: B, inPort: Int, shortcut: Bool = true) -> Int {
-        if shortcut, let translated = tables.translations[inPort]?.translate(buffer, length: buffer.length, mayBeStripped: true),
-           translated >= 0 {
+        guard shortcut else { return tables.decide(buffer, classifier: tables.classifiers[inPort]) }
+        if let translated = tables.translations[inPort]?.translate(buffer, length: buffer.length, mayBeStripped: true), translated >= 0 {
             return translated
         }
-        return shortcut ? tables.decideBesideTranslate(buffer, inPort: inPort) : tables.decide(buffer, classifier: tables.classifiers[inPort])
+        return tables.decideBesideTranslate(buffer, inPort: inPort)
     }
 }
 
