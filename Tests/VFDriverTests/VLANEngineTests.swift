@@ -63,19 +63,26 @@ final class VLANEngineTests: XCTestCase {
 
     /// The per-port translate and push/pop tables are shortcuts for frames with at most one tag:
     /// on every golden frame they give the general path's verdict and bytes, with and without TX
-    /// insert on the out port.
+    /// insert on the out port, and with the outer tag in the frame or stripped by the NIC.
     func testShortcutTablesDecideAsTheGeneralPath() {
         let pool = MockPool(size: 64)
         for insert in [false, true] {
             let plan = ForwardingPlan(config: config, insertsTags: Array(repeating: insert, count: config.ports.count))
             for c in GoldenCases.all {
-                let fast = pool.allocate()!, general = pool.allocate()!
-                XCTAssertTrue(c.input.withUnsafeBytes { fast.setFrame($0) && general.setFrame($0) })
-                let verdict = plan.decide(fast, inPort: portIndex(c.inPort))
-                XCTAssertEqual(verdict, plan.decide(general, inPort: portIndex(c.inPort), shortcut: false), c.name)
-                if verdict >= 0 { XCTAssertEqual(Offload.wireBytes(fast), Offload.wireBytes(general), c.name) }
-                fast.free()
-                general.free()
+                for strip in [false, true] {
+                    let fast = pool.allocate()!, general = pool.allocate()!
+                    XCTAssertTrue(c.input.withUnsafeBytes { fast.setFrame($0) && general.setFrame($0) })
+                    if strip {
+                        Offload.strip(fast)
+                        Offload.strip(general)
+                    }
+                    let what = "\(c.name), insert \(insert), strip \(strip)"
+                    let verdict = plan.decide(fast, inPort: portIndex(c.inPort))
+                    XCTAssertEqual(verdict, plan.decide(general, inPort: portIndex(c.inPort), shortcut: false), what)
+                    if verdict >= 0 { XCTAssertEqual(Offload.wireBytes(fast), Offload.wireBytes(general), what) }
+                    fast.free()
+                    general.free()
+                }
             }
         }
         XCTAssertEqual(pool.inUseCount, 0)

@@ -126,7 +126,7 @@ public struct ForwardingTables {
     @inlinable @inline(__always)
     func decideBesideTranslate<B: PacketBuffer>(_ buffer: B, inPort: Int) -> Int {
         if let pushPop = pushPops[inPort] {
-            let out = pushPop.decide(buffer, mayBeStripped: stripsTags[inPort])
+            let out = pushPop.decide(buffer)
             if out >= 0 { return out }
         }
         return decide(buffer, classifier: classifiers[inPort])

@@ -47,12 +47,11 @@ public struct PushPopTable {
 
     /// Rewrites the frame's tags and returns its out port, or -1 when the frame is not a case of
     /// the table (the general path then decides it from scratch: nothing has been changed, a
-    /// push without headroom included). `mayBeStripped` is false when the port's RX VLAN strip
-    /// is off, so the mbuf's flag is not read.
+    /// push without headroom included). A tag the NIC stripped is the general path's too.
     @inlinable @inline(__always)
-    func decide<B: PacketBuffer>(_ buffer: B, mayBeStripped: Bool) -> Int {
+    func decide<B: PacketBuffer>(_ buffer: B) -> Int {
         let length = buffer.length
-        guard length >= TagStack.macBytes + 2, !mayBeStripped || buffer.strippedTCI == nil else { return -1 }
+        guard length >= TagStack.macBytes + 2, buffer.strippedTCI == nil else { return -1 }
         let frame = buffer.data
         let entry: UInt64, receivedTags: Int, priority: UInt16
         switch TagStack.loadBigEndian16(frame + TagStack.macBytes) {
