@@ -107,7 +107,7 @@ public struct ForwardingTables {
         let action = actions[Int(index)]
         let out = Int(action.outPort)
         // The L3 bytes are those after the in-frame stack and its ethertype; a rewrite keeps them.
-        let l3Bytes = buffer.length - TagStack.macBytes - 2 - tags.inFrame * TagStack.tagBytes
+        let l3Bytes = buffer.length - TagStack.headerBytes(tags: tags.inFrame)
         if l3Bytes > mtus[out] { return Self.drop(.mtu) }
         if stripped != nil { buffer.clearStrippedTag() }
         let done: Bool

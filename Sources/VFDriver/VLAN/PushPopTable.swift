@@ -23,7 +23,7 @@ public struct PushPopTable {
             let out = Int(action.outPort)
             let outCount = action.rewrites ? Int(action.outCount) : receivedTags
             // Clamped to the field: a longer frame takes the general path, which checks the MTU itself.
-            let longest = min(mtus[out] + TagStack.macBytes + 2 + receivedTags * TagStack.tagBytes, 0xffff)
+            let longest = min(mtus[out] + TagStack.headerBytes(tags: receivedTags), 0xffff)
             return UInt64(action.outerVID) | UInt64(action.innerVID) << 12 | UInt64(outCount) << 24 | UInt64(out) << 32
                 | UInt64(longest) << 48
         }
@@ -51,13 +51,13 @@ public struct PushPopTable {
     @inlinable @inline(__always)
     func decide<B: PacketBuffer>(_ buffer: B) -> Int {
         let length = buffer.length
-        guard length >= TagStack.macBytes + 2, buffer.strippedTCI == nil else { return -1 }
+        guard length >= TagStack.headerBytes(tags: 0), buffer.strippedTCI == nil else { return -1 }
         let frame = buffer.data
         let entry: UInt64, receivedTags: Int, priority: UInt16
         switch TagStack.loadBigEndian16(frame + TagStack.macBytes) {
         case TagStack.customerTPID:
             // A second tag (QinQ) is the general path's.
-            guard length >= TagStack.macBytes + TagStack.tagBytes + 2,
+            guard length >= TagStack.headerBytes(tags: 1),
                   !TagStack.isTPID(TagStack.loadBigEndian16(frame + TagStack.macBytes + TagStack.tagBytes)) else { return -1 }
             let tci = TagStack.loadBigEndian16(frame + TagStack.macBytes + 2)
             (entry, receivedTags, priority) = (entries[Int(tci & 0x0fff)], 1, TagRewrite.priority(tci))

@@ -9,6 +9,11 @@ public enum TagStack {
     public static let tagBytes = 4
     public static let reservedVID: UInt16 = 4095
 
+    /// MACs, `tags` in-frame tags and the ethertype: what precedes the L3 bytes the MTU limits
+    /// (spec section 5).
+    @inlinable @inline(__always)
+    static func headerBytes(tags: Int) -> Int { macBytes + tags * tagBytes + 2 }
+
     @inlinable @inline(__always)
     static func isTPID(_ value: UInt16) -> Bool {
         value == customerTPID || value == serviceTPID || value == legacyQinQTPID

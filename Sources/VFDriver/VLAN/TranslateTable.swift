@@ -27,10 +27,10 @@ public struct TranslateTable {
             guard action.rewrites, action.outCount == 1 else { continue }
             if insertsTags[out] {
                 // The tag stays out of the frame: only MACs and ethertype precede the L3 bytes.
-                let longest = UInt64(mtus[out] + TagStack.macBytes + 2)
+                let longest = UInt64(mtus[out] + TagStack.headerBytes(tags: 0))
                 entries[Self.strippedEntries + vid] = UInt64(action.outerVID) | UInt64(action.outPort) << 16 | longest << 32
             } else {
-                let longest = UInt64(mtus[out] + Self.headerBytes)
+                let longest = UInt64(mtus[out] + TagStack.headerBytes(tags: 1))
                 entries[vid] = UInt64(Self.wireOrder(action.outerVID)) | UInt64(action.outPort) << 16 | longest << 32
             }
         }
@@ -40,9 +40,6 @@ public struct TranslateTable {
 
     /// The 16-bit value whose little-endian bytes are `value` in network order.
     @usableFromInline static func wireOrder(_ value: UInt16) -> UInt16 { UInt16(littleEndian: value.bigEndian) }
-
-    /// MACs, the tag and the ethertype: what precedes the L3 bytes the MTU limits.
-    @usableFromInline static var headerBytes: Int { TagStack.macBytes + TagStack.tagBytes + 2 }
 
     /// Rewrites the frame's VID (a stripped one in the mbuf) and returns its out port, or -1 when
     /// the frame is not the hot case (the general path then decides it from scratch: nothing has
@@ -55,7 +52,7 @@ public struct TranslateTable {
     @inlinable @inline(__always)
     func translate<B: PacketBuffer>(_ buffer: B, length: Int, mayBeStripped: Bool) -> Int {
         if mayBeStripped, let tci = buffer.strippedTCI { return translateStripped(buffer, tci: tci, length: length) }
-        guard length >= Self.headerBytes else { return -1 }
+        guard length >= TagStack.headerBytes(tags: 1) else { return -1 }
         let tag = buffer.data + TagStack.macBytes
         // TPID bytes, then TCI bytes (PCP, DEI and the VID's high nibble; the VID's low byte).
         let wire = UInt32(littleEndian: UnsafeRawPointer(tag).loadUnaligned(as: UInt32.self))
@@ -79,7 +76,7 @@ public struct TranslateTable {
     @inlinable @inline(never)
     func translateStripped<B: PacketBuffer>(_ buffer: B, tci: UInt16, length: Int) -> Int {
         let entry = entries[Self.strippedEntries + Int(tci & 0x0fff)]
-        guard length >= TagStack.macBytes + 2, length <= Int(entry >> 32),
+        guard length >= TagStack.headerBytes(tags: 0), length <= Int(entry >> 32),
               !TagStack.isTPID(TagStack.loadBigEndian16(buffer.data + TagStack.macBytes)) else { return -1 }
         buffer.clearStrippedTag()
         buffer.requestTagInsert(tci: tci & 0xf000 | UInt16(truncatingIfNeeded: entry))
