@@ -272,7 +272,7 @@ final class VFFwdRunTests: XCTestCase {
     }
 
     /// A SIGKILLed run leaves its EAL runtime directory; the next run removes it, and never
-    /// one whose primary process still runs (the EAL's lock on its config file), nor another
+    /// one whose process still runs, even before the EAL locks its config file, nor another
     /// prefix's.
     func testStaleRuntimeDirectoriesAreRemovedLiveOnesKept() throws {
         func endedProcessID() throws -> Int32 {
@@ -288,8 +288,9 @@ final class VFFwdRunTests: XCTestCase {
         let running = "\(root)/vf-fwd-1", other = "\(root)/someone-else-1"
         for directory in [killed, failedEarly, running, other] { try fm.createDirectory(atPath: directory, withIntermediateDirectories: true) }
         XCTAssertTrue(fm.createFile(atPath: "\(killed)/config", contents: Data(count: 64)))
+        XCTAssertTrue(fm.createFile(atPath: "\(running)/config", contents: Data(count: 64)))
         XCTAssertEqual(Set(EAL.removeStaleRuntimeDirectories(root: root)), [killed, failedEarly])
-        XCTAssertTrue(fm.fileExists(atPath: running), "process 1 runs, and its directory has no config to say otherwise")
+        XCTAssertTrue(fm.fileExists(atPath: running), "process 1 runs, its config not locked yet, as an EAL starting up")
         XCTAssertTrue(fm.fileExists(atPath: other))
 
         // A vf-fwd that runs: its primary holds the lock on its config file.

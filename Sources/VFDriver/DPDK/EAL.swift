@@ -31,9 +31,10 @@ public enum EAL {
 
     /// Removes the runtime directories that `vf-fwd-PID` prefixes of ended processes left in
     /// `root` (a SIGKILL skips `cleanup`; their memory maps keep tmpfs in use), and returns them.
-    /// A directory is stale when nobody holds the lock a primary process keeps on its `config`
-    /// file (as the EAL itself tells whether a primary runs), or, without one (an
-    /// initialisation that failed early), when its process is gone.
+    /// A directory is stale when its process is gone. Not when the lock a primary keeps on its
+    /// `config` file is free: the EAL creates that file before it takes the lock, and a run that
+    /// starts meanwhile removed a starting run's directory (seen in CI). A directory whose PID was
+    /// reused stays until that process ends too.
     @discardableResult
     public static func removeStaleRuntimeDirectories(root: String = "/var/run/dpdk") -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
@@ -41,13 +42,7 @@ public enum EAL {
         for name in names where name.hasPrefix("vf-fwd-") {
             guard let pid = Int32(name.dropFirst("vf-fwd-".count)), pid != getpid() else { continue }
             let directory = "\(root)/\(name)"
-            let config = "\(directory)/config"
-            let stale: Bool
-            if FileManager.default.fileExists(atPath: config) {
-                stale = !isLocked(config)
-            } else {
-                stale = kill(pid, 0) != 0 && errno == ESRCH
-            }
+            let stale = kill(pid, 0) != 0 && errno == ESRCH
             if stale, (try? FileManager.default.removeItem(atPath: directory)) != nil { removed.append(directory) }
         }
         return removed
