@@ -25,14 +25,12 @@ public struct TranslateTable {
             let action = actions[Int(single[vid])]
             let out = Int(action.outPort)
             guard action.rewrites, action.outCount == 1 else { continue }
-            if insertsTags[out] {
-                // The tag stays out of the frame: only MACs and ethertype precede the L3 bytes.
-                let longest = UInt64(mtus[out] + TagStack.headerBytes(tags: 0))
-                entries[Self.strippedEntries + vid] = UInt64(action.outerVID) | UInt64(action.outPort) << 16 | longest << 32
-            } else {
-                let longest = UInt64(mtus[out] + TagStack.headerBytes(tags: 1))
-                entries[vid] = UInt64(Self.wireOrder(action.outerVID)) | UInt64(action.outPort) << 16 | longest << 32
-            }
+            // A port that inserts the tag gets it from the mbuf, host order; the frame then holds
+            // no tag before the L3 bytes the MTU limits.
+            let (slot, outVID, inFrameTags) = insertsTags[out] ? (Self.strippedEntries + vid, action.outerVID, 0)
+                                                               : (vid, Self.wireOrder(action.outerVID), 1)
+            let longest = UInt64(mtus[out] + TagStack.headerBytes(tags: inFrameTags))
+            entries[slot] = UInt64(outVID) | UInt64(action.outPort) << 16 | longest << 32
         }
     }
 
@@ -79,7 +77,7 @@ public struct TranslateTable {
         guard length >= TagStack.headerBytes(tags: 0), length <= Int(entry >> 32),
               !TagStack.isTPID(TagStack.loadBigEndian16(buffer.data + TagStack.macBytes)) else { return -1 }
         buffer.clearStrippedTag()
-        buffer.requestTagInsert(tci: tci & 0xf000 | UInt16(truncatingIfNeeded: entry))
+        buffer.requestTagInsert(tci: TagRewrite.priority(tci) | UInt16(truncatingIfNeeded: entry))
         return Int(truncatingIfNeeded: entry >> 16 & 0xffff)
     }
 }
