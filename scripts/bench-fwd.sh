@@ -79,14 +79,28 @@ ours() {
     esac | summarise
 }
 theirs() {
-    # testpmd's main lcore 0 only prints stats; forwarding runs on $core. The first period is warm-up.
-    { timeout -s INT $((seconds + 3)) dpdk-testpmd -l "0,$core" "${eal[@]}" --file-prefix "bench-tp-$$" \
+    # testpmd's main lcore 0 only prints stats; forwarding runs on $core. It runs until it has
+    # printed a warm-up period and $seconds forwarding periods, however long its start takes
+    # (seconds with --no-huge, zeroing its memory), then gets SIGINT as an operator's ^C.
+    python3 - "$seconds" dpdk-testpmd -l "0,$core" "${eal[@]}" --file-prefix "bench-tp-$$" \
         --vdev net_null0 --vdev net_null1 -- --forward-mode="$1" --nb-cores=1 --total-num-mbufs=16384 \
-        --stats-period 1 --auto-start 2>/dev/null || true; } | python3 -c '
-import re, sys
-tx = [int(m.group(1)) for m in (re.search(r"Tx-pps:\s+(\d+)", l) for l in sys.stdin) if m]
-pairs = [tx[i] + tx[i + 1] for i in range(0, len(tx) - 1, 2)]
-for p in [p for p in pairs if p > 0][1:]: print(p / 1e6)' | summarise
+        --stats-period 1 --auto-start <<'PY' | summarise
+import re, signal, subprocess, sys
+seconds, command = int(float(sys.argv[1])), sys.argv[2:]
+testpmd = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+port_rates, periods = [], []           # one Tx-pps line per port, two ports per period
+for line in testpmd.stdout:
+    m = re.search(r"Tx-pps:\s+(\d+)", line)
+    if not m: continue
+    port_rates.append(int(m[1]))
+    if len(port_rates) == 2:
+        if sum(port_rates) > 0: periods.append(sum(port_rates) / 1e6)
+        port_rates = []
+        if len(periods) == seconds + 1: break
+testpmd.send_signal(signal.SIGINT)
+testpmd.communicate(timeout=30)
+for rate in periods[1:]: print(rate)
+PY
 }
 
 if [ "$mode" = pipeline ]; then
