@@ -17,7 +17,9 @@ import Glibc
 /// other side's tail with an acquire load; that pair is the only ordering needed. Each side keeps
 /// a copy of the other side's tail on its own cache line and re-reads the real one only when the
 /// copy says the ring is full (empty), which leaves the other side's line where it is (Rigtorp's
-/// SPSCQueue). A single producer (consumer) keeps it in plain memory; multiple producers
+/// SPSCQueue). The published tails sit alone on their lines, apart from the heads and copies
+/// each side reads on every call: the other side's polling then only ever takes the tail's line
+/// away. A single producer (consumer) keeps its copy in plain memory; multiple producers
 /// (consumers) share it through release/acquire, and since a tail only grows, a stale copy only
 /// underestimates the room, except when it is so stale the arithmetic wraps, which is detected.
 public final class Ring<Element: BitwiseCopyable> {
@@ -33,22 +35,24 @@ public final class Ring<Element: BitwiseCopyable> {
     @usableFromInline let multiProducer: Bool
     @usableFromInline let multiConsumer: Bool
 
-    /// Producer line: head (claimed), tail (published), and the producers' copy of the consumer
-    /// tail (plain for a single producer, shared by multiple ones).
+    /// Producers' line: head (claimed; a single producer's own next index) and the producers'
+    /// copy of the consumer tail (plain for a single producer, shared by multiple ones). The
+    /// consumer never reads it, so the producer's loads from it never miss.
     @usableFromInline let producerHead: UnsafeAtomic<UInt32>
-    @usableFromInline let producerTail: UnsafeAtomic<UInt32>
     @usableFromInline let cachedConsumerTail: UnsafeMutablePointer<UInt32>
     @usableFromInline let sharedConsumerTail: UnsafeAtomic<UInt32>
-    /// Consumer line: the mirror image.
+    /// The published producer tail, alone on its line: the one the consumer reads.
+    @usableFromInline let producerTail: UnsafeAtomic<UInt32>
+    /// Consumers' line and the published consumer tail: the mirror image.
     @usableFromInline let consumerHead: UnsafeAtomic<UInt32>
-    @usableFromInline let consumerTail: UnsafeAtomic<UInt32>
     @usableFromInline let cachedProducerTail: UnsafeMutablePointer<UInt32>
     @usableFromInline let sharedProducerTail: UnsafeAtomic<UInt32>
+    @usableFromInline let consumerTail: UnsafeAtomic<UInt32>
     @usableFromInline let slots: UnsafeMutablePointer<Element>
     private let block: UnsafeMutableRawPointer
 
-    /// Two 64-byte lines per side: the adjacent-line prefetcher pulls lines in pairs.
-    private static var sideStride: Int { 128 }
+    /// Two 64-byte lines per region: the adjacent-line prefetcher pulls lines in pairs.
+    private static var regionStride: Int { 128 }
 
     /// Creates an empty ring of exactly `capacity` elements (1 ... 2^31).
     public convenience init(capacity: Int, producers: Synchronization = .single, consumers: Synchronization = .single) {
@@ -67,9 +71,9 @@ public final class Ring<Element: BitwiseCopyable> {
         self.multiProducer = producers == .multi
         self.multiConsumer = consumers == .multi
 
-        let stride = Self.sideStride
-        let block = UnsafeMutableRawPointer.allocate(byteCount: 2 * stride + size * MemoryLayout<Element>.stride, alignment: stride)
-        block.initializeMemory(as: UInt8.self, repeating: 0, count: 2 * stride)
+        let stride = Self.regionStride
+        let block = UnsafeMutableRawPointer.allocate(byteCount: 4 * stride + size * MemoryLayout<Element>.stride, alignment: stride)
+        block.initializeMemory(as: UInt8.self, repeating: 0, count: 4 * stride)
         self.block = block
         func atomic(_ offset: Int) -> UnsafeAtomic<UInt32> {
             let cell = (block + offset).bindMemory(to: UInt32.AtomicRepresentation.self, capacity: 1)
@@ -82,14 +86,14 @@ public final class Ring<Element: BitwiseCopyable> {
             return cell
         }
         producerHead = atomic(0)
-        producerTail = atomic(4)
-        cachedConsumerTail = plain(8)
-        sharedConsumerTail = atomic(12)
-        consumerHead = atomic(stride)
-        consumerTail = atomic(stride + 4)
-        cachedProducerTail = plain(stride + 8)
-        sharedProducerTail = atomic(stride + 12)
-        slots = (block + 2 * stride).bindMemory(to: Element.self, capacity: size)
+        cachedConsumerTail = plain(4)
+        sharedConsumerTail = atomic(8)
+        producerTail = atomic(stride)
+        consumerHead = atomic(2 * stride)
+        cachedProducerTail = plain(2 * stride + 4)
+        sharedProducerTail = atomic(2 * stride + 8)
+        consumerTail = atomic(3 * stride)
+        slots = (block + 4 * stride).bindMemory(to: Element.self, capacity: size)
     }
 
     deinit { block.deallocate() }
@@ -136,7 +140,7 @@ public final class Ring<Element: BitwiseCopyable> {
                 claimed = current
             }
         } else {
-            head = producerTail.load(ordering: .relaxed)
+            head = producerHead.load(ordering: .relaxed)
             var free = capacity32 &+ cachedConsumerTail.pointee &- head
             if free < wanted {
                 cachedConsumerTail.pointee = consumerTail.load(ordering: .acquiring)
@@ -144,6 +148,7 @@ public final class Ring<Element: BitwiseCopyable> {
             }
             n = free >= wanted ? wanted : (exact ? 0 : free)
             if n == 0 { return 0 }
+            producerHead.store(head &+ n, ordering: .relaxed)
         }
         copyIn(elements, count: n, at: head)
         if multiProducer { waitForTurn(producerTail, at: head) }
@@ -195,7 +200,7 @@ public final class Ring<Element: BitwiseCopyable> {
                 claimed = current
             }
         } else {
-            head = consumerTail.load(ordering: .relaxed)
+            head = consumerHead.load(ordering: .relaxed)
             var available = cachedProducerTail.pointee &- head
             if available < wanted {
                 cachedProducerTail.pointee = producerTail.load(ordering: .acquiring)
@@ -203,6 +208,7 @@ public final class Ring<Element: BitwiseCopyable> {
             }
             n = available >= wanted ? wanted : (exact ? 0 : available)
             if n == 0 { return 0 }
+            consumerHead.store(head &+ n, ordering: .relaxed)
         }
         copyOut(buffer, count: n, at: head)
         if multiConsumer { waitForTurn(consumerTail, at: head) }
