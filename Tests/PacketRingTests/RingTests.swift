@@ -151,4 +151,19 @@ final class RingTests: XCTestCase {
         XCTAssertTrue(ring.enqueue(block + 8))
         XCTAssertEqual(ring.dequeue(), block + 8)
     }
+
+    /// What a side reads on every call, what it publishes and the slots: each on lines of its
+    /// own, and the producer's and the consumer's lines in different 128-byte pairs, which the
+    /// adjacent-line prefetcher fetches together.
+    func testEachSidesLinesStayOutOfTheOtherSidesPair() {
+        func line(_ offset: Int) -> Int { offset / 64 }
+        let producer = Set([RingLayout.producerHead, RingLayout.cachedConsumerTail, RingLayout.sharedConsumerTail].map(line))
+        let consumer = Set([RingLayout.consumerHead, RingLayout.cachedProducerTail, RingLayout.sharedProducerTail].map(line))
+        XCTAssertEqual(producer.count, 1)
+        XCTAssertEqual(consumer.count, 1)
+        let lines = [producer.first!, line(RingLayout.producerTail), consumer.first!, line(RingLayout.consumerTail), line(RingLayout.slots)]
+        XCTAssertEqual(Set(lines).count, lines.count)
+        XCTAssertEqual(RingLayout.alignment, 128)
+        XCTAssertEqual(lines.map { $0 / 2 }, [0, 0, 1, 1, 2])
+    }
 }
