@@ -17,9 +17,8 @@ import Glibc
 /// other side's tail with an acquire load; that pair is the only ordering needed. Each side keeps
 /// a copy of the other side's tail on its own cache line and re-reads the real one only when the
 /// copy says the ring is full (empty), which leaves the other side's line where it is (Rigtorp's
-/// SPSCQueue). The published tails sit alone on their lines, apart from the heads and copies
-/// each side reads on every call: the other side's polling then only ever takes the tail's line
-/// away. A single producer (consumer) keeps its copy in plain memory; multiple producers
+/// SPSCQueue); the other side's polling only ever takes the published tail's line away
+/// (`RingLayout`). A single producer (consumer) keeps its copy in plain memory; multiple producers
 /// (consumers) share it through release/acquire, and since a tail only grows, a stale copy only
 /// underestimates the room, except when it is so stale the arithmetic wraps, which is detected.
 public final class Ring<Element: BitwiseCopyable> {
