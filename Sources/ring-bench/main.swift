@@ -9,6 +9,9 @@ import PacketRing
 // consumer dequeues them, each timing its own loop with the TSC and spinning with PAUSE while
 // the ring is full or empty. The result is enqueue plus dequeue cycles per element.
 // Only the EAL's threads and pinning are used: the ring is PacketRing's.
+// Last, it times a cache line's round trip between the two lcores, before and after the rings:
+// the regime every figure depends on (on a VM, the host may place the two vCPUs on cores that
+// share an L3 or on ones that do not, and move them between runs).
 //   ring-bench [ITERATIONS] [-- EAL-ARGS]     (default EAL: -l 0-1 --no-huge --no-pci; a
 //                                             per-process --file-prefix unless one is given)
 
@@ -58,11 +61,40 @@ final class Run {
     }
 }
 
+/// The two lcores pass a token through one cache line `rounds` times, each waiting for the other's
+/// value; returns TSC cycles per round trip.
+func lineRoundTrip(worker: UInt32, rounds: Int = 100_000) -> Double {
+    final class Token {
+        let line = UnsafeAtomic<Int>.create(0)
+        let rounds: Int
+        init(rounds: Int) { self.rounds = rounds }
+        deinit { line.destroy() }
+    }
+    let token = Token(rounds: rounds)
+    rte_eal_remote_launch({ raw in
+        let token = Unmanaged<Token>.fromOpaque(raw!).takeUnretainedValue()
+        for i in 0..<token.rounds {
+            while token.line.load(ordering: .acquiring) != 2 * i + 1 {}
+            token.line.store(2 * i + 2, ordering: .releasing)
+        }
+        return 0
+    }, Unmanaged.passUnretained(token).toOpaque(), worker)
+    let start = vf_rdtsc()
+    for i in 0..<rounds {
+        token.line.store(2 * i + 1, ordering: .releasing)
+        while token.line.load(ordering: .acquiring) != 2 * i + 2 {}
+    }
+    let cycles = Double(vf_rdtsc() - start) / Double(rounds)
+    rte_eal_wait_lcore(worker)
+    return cycles
+}
+
 var argv = (["ring-bench"] + ealArguments).map { strdup($0) } + [nil]
 guard rte_eal_init(Int32(argv.count - 1), &argv) >= 0 else { fatalError("EAL initialisation failed: \(String(cString: rte_strerror(vf_errno())))") }
 let worker = rte_get_next_lcore(UInt32.max, 1, 0)
 guard worker < RTE_MAX_LCORE else { fatalError("ring-bench needs two lcores (-l 0-1)") }
 
+let roundTripBefore = lineRoundTrip(worker: worker)
 for (name, sync) in [("SP/SC", Ring<UInt>.Synchronization.single), ("MP/MC", .multi)] {
     for size in [8, 32] {
         let run = Run(ring: Ring(capacity: ringSize, producers: sync, consumers: sync), size: size)
@@ -75,5 +107,7 @@ for (name, sync) in [("SP/SC", Ring<UInt>.Synchronization.single), ("MP/MC", .mu
         print("\(name) bulk \(size): " + String(format: "%.2f", run.producerCycles + run.consumerCycles))
     }
 }
+print(String(format: "line round trip: %.0f %.0f", roundTripBefore, lineRoundTrip(worker: worker))
+      + " (TSC cycles, before and after the rings; a few hundred: the lcores share an L3)")
 print("(ring size \(ringSize), \(iterations) bulks per side, lcores \(rte_get_main_lcore()) and \(worker), TSC cycles per element, enqueue + dequeue)")
 rte_eal_cleanup()
