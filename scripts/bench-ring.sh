@@ -43,11 +43,9 @@ theirs = runs(sys.argv[2], r"legacy APIs: (SP/SC|MP/MC): bulk \(size: (\d+)\): (
 def regime(*trips):
     kinds = {"near" if t < 600 else "apart" for t in trips}
     return kinds.pop() if len(kinds) == 1 else "mixed"
-ours = ours[:len(theirs) + 1]
-for r, run in enumerate(theirs):
-    ours[r]["regime"] = regime(*ours[r]["trip"])
-    run["regime"] = regime(ours[r]["trip"][1], ours[r + 1]["trip"][0])
-ours.pop()
+for run in ours: run["regime"] = regime(*run["trip"])
+for r, run in enumerate(theirs): run["regime"] = regime(ours[r]["trip"][1], ours[r + 1]["trip"][0])
+ours.pop()  # the last short run: it only told the regime after the last dpdk-test run
 names = {"near": "lcores sharing an L3", "apart": "lcores apart", "mixed": "regime changed during the run"}
 def table(title, a, b):
     print(title)
