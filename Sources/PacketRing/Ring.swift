@@ -68,7 +68,7 @@ public final class Ring<Element: BitwiseCopyable> {
         self.multiProducer = producers == .multi
         self.multiConsumer = consumers == .multi
 
-        let block = UnsafeMutableRawPointer.allocate(byteCount: RingLayout.slots + size * 8,
+        let block = UnsafeMutableRawPointer.allocate(byteCount: RingLayout.slots + size * MemoryLayout<UInt64>.stride,
                                                      alignment: RingLayout.alignment)
         block.initializeMemory(as: UInt8.self, repeating: 0, count: RingLayout.slots)
         self.block = block
