@@ -229,16 +229,15 @@ public final class Ring<Element: BitwiseCopyable> {
 
     // MARK: - Slots
 
-    // The consumer reads one slot at a time, 8 bytes, as a relaxed atomic load: a plain move the
-    // compiler may neither vectorise nor turn into a memcpy call, which the plain loop became and
-    // which slowed the two sides' exchange. The producer's plain stores may be vectorised. In
-    // ring-bench, alternating runs, SP/SC bulk 8 / 32 in cycles per element, lcores sharing an
-    // L3: both copies plain 3.96 / 2.45, both atomic 3.35 / 1.85, loads atomic 2.71 / 1.79;
-    // lcores apart: 43 / 18.5, 45 / 13.7, 45 / 11.5. (A C rendition of this ring: memcpy
-    // 10-11 cycles against 2.5-3.0 with 8-byte moves.) What decides is which side is faster:
-    // a consumer that drains the ring then polls the producer's tail and slows it down; in a
-    // test loop with a faster consumer, bulk 8 took 6-11 cycles this way against 3.0-6.2 with
-    // the stores atomic too. The pipeline (`RingPair`) forwards as fast either way.
+    // The consumer reads each slot with an 8-byte relaxed atomic load: a plain move that the
+    // compiler can neither vectorise nor turn into a memcpy call. As a plain loop it became one
+    // or the other, which slowed the exchange between the two cores. The producer's plain stores
+    // may be vectorised. ring-bench, SP/SC bulk 8 / 32, cycles per element, alternating runs,
+    // lcores sharing an L3 (apart): plain loads and atomic stores 3.96 / 2.45 (43 / 18.5), both
+    // atomic 3.35 / 1.85 (45 / 13.7), atomic loads only 2.71 / 1.79 (45 / 11.5). Which side runs
+    // faster counts as much: a consumer that drains the ring polls the producer's tail and slows
+    // it down (in a test loop with a faster consumer, atomic loads only took 6-11, both atomic
+    // 3.0-6.2). `RingPair`'s pipeline forwards as fast with either.
 
     @inlinable
     func copyIn(_ source: UnsafePointer<Element>, count: UInt32, at index: UInt32) {
