@@ -61,7 +61,7 @@ final class VLANEngineTests: XCTestCase {
 
     func testGoldenWithBothOffloads() { runGolden(stripOnReceive: true, insertOnTransmit: true) }
 
-    /// The per-port translate and push/pop tables are shortcuts for frames with at most one tag:
+    /// The per-port translate and rewrite tables are shortcuts for frames with at most two tags:
     /// on every golden frame they give the general path's verdict and bytes, with and without TX
     /// insert on the out port, and with the outer tag in the frame or stripped by the NIC.
     func testShortcutTablesDecideAsTheGeneralPath() {

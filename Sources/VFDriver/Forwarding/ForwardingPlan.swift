@@ -14,23 +14,23 @@ public final class ForwardingPlan {
         let mtus = UnsafeMutablePointer<Int>.allocate(capacity: portCount)
         let inserts = UnsafeMutablePointer<Bool>.allocate(capacity: portCount)
         let strips = UnsafeMutablePointer<Bool>.allocate(capacity: portCount)
-        let crossConnectTargets = config.crossConnectTargets, ruleIndices = config.ruleIndicesByInPort
+        let crossConnectTargets = config.crossConnectTargets
+        let rulesByPort = config.ruleIndicesByInPort.map { $0.map { (index: Int32($0), rule: config.rules[$0]) } }
         for port in 0..<portCount {
-            let rules = ruleIndices[port].map { (Int32($0), config.rules[$0]) }
-            (classifiers + port).initialize(to: PortClassifier(rules: rules, crossConnect: crossConnectTargets[port]))
+            (classifiers + port).initialize(to: PortClassifier(rules: rulesByPort[port], crossConnect: crossConnectTargets[port]))
             (mtus + port).initialize(to: config.ports[port].mtu)
             (inserts + port).initialize(to: insertsTags?[port] ?? false)
             (strips + port).initialize(to: stripsTags?[port] ?? false)
         }
         let translations = UnsafeMutablePointer<TranslateTable?>.allocate(capacity: portCount)
-        let pushPops = UnsafeMutablePointer<PushPopTable?>.allocate(capacity: portCount)
+        let rewrites = UnsafeMutablePointer<RewriteTable?>.allocate(capacity: portCount)
         for port in 0..<portCount {
             (translations + port).initialize(to: TranslateTable(classifier: classifiers[port], actions: actions, mtus: mtus,
                                                                 insertsTags: inserts))
-            (pushPops + port).initialize(to: PushPopTable(classifier: classifiers[port], actions: actions, mtus: mtus,
-                                                          insertsTags: inserts))
+            (rewrites + port).initialize(to: RewriteTable(classifier: classifiers[port], rules: rulesByPort[port], actions: actions,
+                                                          mtus: mtus, insertsTags: inserts))
         }
-        tables = ForwardingTables(portCount: portCount, classifiers: classifiers, translations: translations, pushPops: pushPops,
+        tables = ForwardingTables(portCount: portCount, classifiers: classifiers, translations: translations, rewrites: rewrites,
                                   actions: actions, mtus: mtus, insertsTags: inserts, stripsTags: strips)
     }
 
@@ -38,18 +38,18 @@ public final class ForwardingPlan {
         for port in 0..<portCount {
             tables.classifiers[port].deallocate()
             tables.translations[port]?.deallocate()
-            tables.pushPops[port]?.deallocate()
+            tables.rewrites[port]?.deallocate()
         }
         tables.classifiers.deallocate()
         tables.translations.deallocate()
-        tables.pushPops.deallocate()
+        tables.rewrites.deallocate()
         tables.actions.deallocate()
         tables.mtus.deallocate()
         tables.insertsTags.deallocate()
         tables.stripsTags.deallocate()
     }
 
-    /// See `ForwardingTables.decide`; the port's `TranslateTable` and `PushPopTable` are tried
+    /// See `ForwardingTables.decide`; the port's `TranslateTable` and `RewriteTable` are tried
     /// first unless `shortcut` is false (tests check that both ways decide alike).
     @inlinable
     public func decide<B: PacketBuffer>(_ buffer: B, inPort: Int, shortcut: Bool = true) -> Int {
@@ -69,8 +69,9 @@ public struct ForwardingTables {
     @usableFromInline let classifiers: UnsafeMutablePointer<PortClassifier>
     /// Per port: its single-tag translations, when it has any (the hot case, decided in one load).
     @usableFromInline let translations: UnsafeMutablePointer<TranslateTable?>
-    /// Per port: its push and pop rules, when it has any (decided in one load too).
-    @usableFromInline let pushPops: UnsafeMutablePointer<PushPopTable?>
+    /// Per port: its other rewrites in software (push, pop, QinQ), when it has any (decided in one
+    /// lookup too).
+    @usableFromInline let rewrites: UnsafeMutablePointer<RewriteTable?>
     @usableFromInline let actions: UnsafeMutablePointer<VLANAction>
     @usableFromInline let mtus: UnsafeMutablePointer<Int>
     /// Per port: TX VLAN insert is on, so a single output tag can be left to the NIC.
@@ -79,13 +80,13 @@ public struct ForwardingTables {
     @usableFromInline let stripsTags: UnsafeMutablePointer<Bool>
 
     init(portCount: Int, classifiers: UnsafeMutablePointer<PortClassifier>, translations: UnsafeMutablePointer<TranslateTable?>,
-         pushPops: UnsafeMutablePointer<PushPopTable?>,
+         rewrites: UnsafeMutablePointer<RewriteTable?>,
          actions: UnsafeMutablePointer<VLANAction>, mtus: UnsafeMutablePointer<Int>, insertsTags: UnsafeMutablePointer<Bool>,
          stripsTags: UnsafeMutablePointer<Bool>) {
         self.portCount = portCount
         self.classifiers = classifiers
         self.translations = translations
-        self.pushPops = pushPops
+        self.rewrites = rewrites
         self.actions = actions
         self.mtus = mtus
         self.insertsTags = insertsTags
@@ -122,11 +123,11 @@ public struct ForwardingTables {
         return done ? out : Self.drop(.malformed)
     }
 
-    /// A frame that is not a translate of `inPort`'s: its push or pop, else the general decision.
+    /// A frame that is not a translate of `inPort`'s: its other rewrite, else the general decision.
     @inlinable @inline(__always)
     func decideBesideTranslate<B: PacketBuffer>(_ buffer: B, inPort: Int) -> Int {
-        if let pushPop = pushPops[inPort] {
-            let out = pushPop.decide(buffer)
+        if let rewrite = rewrites[inPort] {
+            let out = rewrite.decide(buffer)
             if out >= 0 { return out }
         }
         return decide(buffer, classifier: classifiers[inPort])

@@ -7,7 +7,7 @@ public struct PortClassifier {
     @usableFromInline var any: Int32 = -1
     /// Indexed by VID: an action index or -1. Absent when the port has no single-tag rule.
     @usableFromInline var single: UnsafeMutablePointer<Int32>?
-    @usableFromInline var double: QinQTable?
+    @usableFromInline var double: QinQTable<Int32>?
 
     /// The action index for `tags` (not malformed), or -1: no rule matches.
     @inlinable @inline(__always)
@@ -29,7 +29,7 @@ public struct PortClassifier {
     /// (`ForwarderConfig.crossConnectTargets`).
     init(rules: [(index: Int32, rule: Rule)], crossConnect: Int?) {
         self.crossConnect = crossConnect.map(Int32.init) ?? -1
-        var pairs: [(outer: UInt16, inner: UInt16, action: Int32)] = []
+        var pairs: [(outer: UInt16, inner: UInt16, value: Int32)] = []
         for (index, rule) in rules {
             switch rule.match {
             case .any: any = index
@@ -43,7 +43,7 @@ public struct PortClassifier {
             case .exact(.double(let outer, let inner)): pairs.append((outer, inner, index))
             }
         }
-        if !pairs.isEmpty { double = QinQTable(entries: pairs) }
+        if !pairs.isEmpty { double = QinQTable(entries: pairs, absent: -1) }
     }
 
     func deallocate() {

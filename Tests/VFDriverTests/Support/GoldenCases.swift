@@ -110,6 +110,8 @@ enum GoldenCases {
         add("MTU + 1, 0->2", "a", frame([], payload: 1501)) { _ in .dropped(.mtu) }
         add("MTU exactly, 2->0", "a", frame([tag(50), tag(51)], payload: 1500), out([], "b"))
         add("MTU + 1, 2->0", "a", frame([tag(50), tag(51)], payload: 1501)) { _ in .dropped(.mtu) }
+        add("MTU exactly, 2->2", "a", frame([tag(70, tpid: 0x88a8), tag(71)], payload: 1500), out([72, 73], "b"))
+        add("MTU + 1, 2->2", "a", frame([tag(70, tpid: 0x88a8), tag(71)], payload: 1501)) { _ in .dropped(.mtu) }
         // Longer than one packet buffer: DPDK's pcap PMD and the mock deliver it in segments.
         add("jumbo in segments, 1->1", "a", frame([tag(30)], payload: 9000)) { _ in .dropped(.mtu) }
         // A port that is only ever an `out` is polled too: what arrives there matches no rule.
