@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Forwarding rates, one forwarding core each, alternating runs, medians and ratios.
-#   scripts/bench-fwd.sh [crossconnect|translate|mock|mock-pf|pipeline] [ROUNDS] [SECONDS]
+#   scripts/bench-fwd.sh [crossconnect|translate|mock|mock-pf|pipeline|engine] [ROUNDS] [SECONDS]
 #   BENCH_MEMORY=huge scripts/bench-fwd.sh ...   hugepages (scripts/hugepages.sh reserve) instead
 #                                                of --no-huge; see "mbuf pool layout" in README
 # crossconnect: `vf-fwd run`, two net_null ports, `vlan: any` both ways
@@ -15,6 +15,9 @@
 # pipeline:     vf-bench --pipeline: translate on a worker core between ring pairs that the main
 #               core fills from and empties to two net_null ports, over PacketRing (RingPair)
 #               against the same over rte_ring; the rounds alternate inside one process
+# engine:       vf-bench --engine: the engine alone (the same buffers replayed, no PMD) on the
+#               forwarding core, TSC cycles per packet of cross-connect, translate, pop-1/push-1,
+#               QinQ translate and pop-2/push-2 (benchmarks/null-*.yaml), alternating in each round
 #
 # Every program reports the rate of each one-second interval after a one-second warm-up (as
 # testpmd's Tx-pps). A run counts as the median of its intervals and, since interference from
@@ -40,6 +43,8 @@ else
 fi
 # 64-byte frame (without CRC) with one 802.1Q tag, VID 100, PCP 3.
 frame=0200000000020200000000018100606408$(printf '00%.0s' $(seq 47))
+# 64-byte frame with an 802.1ad S-tag, VID 3000, PCP 3, and an 802.1Q C-tag, VID 10.
+qinq_frame=02000000000202000000000188a86bb88100000a0800$(printf '00%.0s' $(seq 42))
 
 # Reads interval rates in Mpps, one per line; prints "<median> <best>".
 summarise() {
@@ -108,6 +113,25 @@ if [ "$mode" = pipeline ]; then
         -- -l "0,$core" "${eal[@]}" --file-prefix "bench-vf-$$"
     exit 0
 fi
+if [ "$mode" = engine ]; then
+    for r in $(seq "$rounds"); do
+        for run in "null-crossconnect $frame" "null-translate $frame" "null-push-pop $frame" \
+                   "null-qinq $qinq_frame" "null-push-pop-2 $qinq_frame"; do
+            read -r config hex <<< "$run"
+            .build/release/vf-bench --engine "benchmarks/$config.yaml" "$seconds" "$hex" \
+                -- -l "$core" "${eal[@]}" --file-prefix "bench-vf-$$" | sed "s/^engine:/$config/"
+        done
+        echo "round $r done" >&2
+    done | python3 -c '
+import collections, statistics, sys
+cycles = collections.defaultdict(list)
+for line in sys.stdin:
+    name, value, _ = line.split()
+    cycles[name].append(float(value))
+for name, values in cycles.items():
+    print(f"{name:18} {statistics.median(values):6.2f} cycles/packet (median of {len(values)}; {min(values):.2f}-{max(values):.2f})")'
+    exit 0
+fi
 case "$mode" in
     crossconnect) peer=io ;;
     translate) peer=macswap ;;
@@ -130,7 +154,7 @@ rules:
   - { in: { port: a, vlan: 100 }, out: { port: b, vlan: 200 } }
 YAML
         ;;
-    *) echo "usage: $0 [crossconnect|translate|mock|mock-pf|pipeline] [ROUNDS] [SECONDS]" >&2; exit 2 ;;
+    *) echo "usage: $0 [crossconnect|translate|mock|mock-pf|pipeline|engine] [ROUNDS] [SECONDS]" >&2; exit 2 ;;
 esac
 # The second program of a pair tends to run faster here, so the order alternates per round.
 : > "$work/ours"; : > "$work/theirs"

@@ -5,7 +5,7 @@ import VFDriver
 /// Input: byte 0 picks offload flags, bytes 1-2 a stripped TCI, the rest is the frame.
 /// Checked per input: no crash or out-of-bounds read (each frame sits in an allocation of its
 /// exact size, so AddressSanitizer sees any overread), the payload after the stack is untouched,
-/// the translate and push/pop shortcuts decide as the general path does, the lane's accounting
+/// the translate and rewrite shortcuts decide as the general path does, the lane's accounting
 /// identity holds with every buffer returned, and the lane sends what `SectionFour`, a plain
 /// reading of the spec, says, or drops for the reason it gives.
 enum VLANFuzz {
@@ -42,7 +42,7 @@ enum VLANFuzz {
         defer { buffer.release() }
         let before = ParsedTags(frame: frame.baseAddress!, length: frame.count, strippedTCI: stripped)
         let verdict = plan.decide(buffer, inPort: inPort)
-        // The translate and push/pop tables are shortcuts: the general decision gives the same verdict and bytes.
+        // The translate and rewrite tables are shortcuts: the general decision gives the same verdict and bytes.
         let general = FuzzBuffer(frame, strippedTCI: stripped)
         defer { general.release() }
         require(plan.decide(general, inPort: inPort, shortcut: false) == verdict, "a shortcut table disagrees")

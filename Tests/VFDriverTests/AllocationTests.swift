@@ -8,12 +8,14 @@ final class AllocationTests: XCTestCase {
         XCTAssertGreaterThan(allocations { _ = [Int](repeating: 1, count: Int.random(in: 100...200)) }, 0)
     }
 
-    /// Every path of the engine on the mock: translate, push, pop, cross-connect, and each with
-    /// the VLAN offloads (strip metadata in, insert requests out, stripped tags put back).
+    /// Every path of the engine on the mock: translate, push, pop, QinQ translate, cross-connect,
+    /// and each with the VLAN offloads (strip metadata in, insert requests out, stripped tags put
+    /// back).
     func testMockForwardingLoopAllocatesNothing() throws {
         for offload in [false, true] {
             let dir = try temporaryDirectory("mock-\(offload)")
-            try PcapFile.write((0..<64).map { Frame(tags: [tag(UInt16(100 + $0 % 3))], seed: $0).bytes }, to: "\(dir)/in.pcap")
+            let stacks = [[tag(100)], [tag(101)], [tag(102)], [tag(300, tpid: 0x88a8), tag(301)]]
+            try PcapFile.write((0..<64).map { Frame(tags: stacks[$0 % 4], seed: $0).bytes }, to: "\(dir)/in.pcap")
             let config = try ForwarderConfig.load(yaml: """
                 ports:
                   - { name: a, device: "mock:rx_pcap=\(dir)/in.pcap,infinite_rx=1", vlan-offload: \(offload) }
@@ -24,6 +26,7 @@ final class AllocationTests: XCTestCase {
                   - { in: { port: a, vlan: 100 }, out: { port: b, vlan: 200 } }
                   - { in: { port: a, vlan: 101 }, out: { port: c, vlan: [7, 8] } }
                   - { in: { port: a, vlan: 102 }, out: { port: b, vlan: untagged } }
+                  - { in: { port: a, vlan: [300, 301] }, out: { port: c, vlan: [400, 401] } }
                   - { in: { port: d, vlan: any }, out: { port: c } }
                 """, file: "t.yaml")
             let forwarder = try MockForwarder(config: config)

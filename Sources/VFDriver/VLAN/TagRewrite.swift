@@ -39,33 +39,33 @@ public enum TagRewrite {
     /// Swaps `removing` in-frame tags after the MACs for `adding` new ones.
     @inlinable @inline(__always)
     static func write<B: PacketBuffer>(_ buffer: B, removing: Int, adding: Int, outerTCI: UInt16, innerTCI: UInt16) -> Bool {
-        let old = buffer.data
-        let macs = UnsafeMutableRawPointer(old)
-        let destination = macs.loadUnaligned(as: UInt64.self)
-        let sourceTail = macs.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
-        let frame: UnsafeMutablePointer<UInt8>
+        let old = UnsafeMutableRawPointer(buffer.data)
+        let raw: UnsafeMutableRawPointer
         let delta = (adding - removing) * TagStack.tagBytes
-        if delta > 0 {
-            guard let grown = buffer.prepend(delta) else { return false }
-            frame = grown
-        } else if delta < 0 {
-            frame = old - delta
+        if delta == 0 {
+            raw = old
         } else {
-            frame = old
+            // The MACs move by the stack's change in size; the bytes after the stack stay.
+            let destination = old.loadUnaligned(as: UInt64.self)
+            let sourceTail = old.loadUnaligned(fromByteOffset: 8, as: UInt32.self)
+            if delta > 0 {
+                guard let grown = buffer.prepend(delta) else { return false }
+                raw = UnsafeMutableRawPointer(grown)
+            } else {
+                raw = old - delta
+            }
+            raw.storeBytes(of: destination, as: UInt64.self)
+            raw.storeBytes(of: sourceTail, toByteOffset: 8, as: UInt32.self)
+            if delta < 0 { buffer.trimFront(-delta) }
         }
-        let raw = UnsafeMutableRawPointer(frame)
-        raw.storeBytes(of: destination, as: UInt64.self)
-        raw.storeBytes(of: sourceTail, toByteOffset: 8, as: UInt32.self)
-        if delta < 0 { buffer.trimFront(-delta) }
-        let tags = frame + TagStack.macBytes
+        // Each stack in one store, its fields composed in wire order.
         if adding == 1 {
-            TagStack.storeBigEndian16(TagStack.customerTPID, tags)
-            TagStack.storeBigEndian16(outerTCI, tags + 2)
+            let tag = UInt32(TagStack.customerTPID) << 16 | UInt32(outerTCI)
+            raw.storeBytes(of: tag.bigEndian, toByteOffset: TagStack.macBytes, as: UInt32.self)
         } else if adding == 2 {
-            TagStack.storeBigEndian16(TagStack.serviceTPID, tags)
-            TagStack.storeBigEndian16(outerTCI, tags + 2)
-            TagStack.storeBigEndian16(TagStack.customerTPID, tags + 4)
-            TagStack.storeBigEndian16(innerTCI, tags + 6)
+            let tags = UInt64(TagStack.serviceTPID) << 48 | UInt64(outerTCI) << 32
+                | UInt64(TagStack.customerTPID) << 16 | UInt64(innerTCI)
+            raw.storeBytes(of: tags.bigEndian, toByteOffset: TagStack.macBytes, as: UInt64.self)
         }
         return true
     }

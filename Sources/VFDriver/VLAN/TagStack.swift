@@ -23,12 +23,6 @@ public enum TagStack {
     static func loadBigEndian16(_ p: UnsafePointer<UInt8>) -> UInt16 {
         UInt16(p[0]) << 8 | UInt16(p[1])
     }
-
-    @inlinable @inline(__always)
-    static func storeBigEndian16(_ value: UInt16, _ p: UnsafeMutablePointer<UInt8>) {
-        p[0] = UInt8(truncatingIfNeeded: value >> 8)
-        p[1] = UInt8(truncatingIfNeeded: value)
-    }
 }
 
 /// The tag stack of one received frame: what classification and rewrite need, no more.
