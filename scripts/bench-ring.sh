@@ -6,12 +6,13 @@
 # regime: whether the two lcores shared an L3 (a cache line's round trip between them under 600
 # cycles) while each run ran, as ring-bench measures before and after its rings; a dpdk-test run
 # counts for the regime of the ring-bench runs on either side of it.
-#   scripts/bench-ring.sh [ROUNDS]
+#   scripts/bench-ring.sh [ROUNDS]     (default 9: rte_ring's MP/MC figures swing between runs, 19-31
+#                                      cycles for bulk 8, so a short series can land on either end)
 set -Eeuo pipefail
 # A failing program ends the script: say where, rather than end without a word.
 trap 'echo "$0: line $LINENO failed (exit $?): $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
-rounds=${1:-5}
+rounds=${1:-9}
 swift build -c release --product ring-bench >/dev/null
 work=$(mktemp -d)
 # The EAL leaves a runtime directory per file prefix in /var/run/dpdk (tmpfs): remove ours.
