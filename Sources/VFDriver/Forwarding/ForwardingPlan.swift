@@ -14,10 +14,10 @@ public final class ForwardingPlan {
         let mtus = UnsafeMutablePointer<Int>.allocate(capacity: portCount)
         let inserts = UnsafeMutablePointer<Bool>.allocate(capacity: portCount)
         let strips = UnsafeMutablePointer<Bool>.allocate(capacity: portCount)
-        let crossConnectTargets = config.crossConnectTargets
-        let rulesByPort = config.ruleIndicesByInPort.map { $0.map { (index: Int32($0), rule: config.rules[$0]) } }
+        let crossConnectTargets = config.crossConnectTargets, ruleIndices = config.ruleIndicesByInPort
         for port in 0..<portCount {
-            (classifiers + port).initialize(to: PortClassifier(rules: rulesByPort[port], crossConnect: crossConnectTargets[port]))
+            let rules = ruleIndices[port].map { (Int32($0), config.rules[$0]) }
+            (classifiers + port).initialize(to: PortClassifier(rules: rules, crossConnect: crossConnectTargets[port]))
             (mtus + port).initialize(to: config.ports[port].mtu)
             (inserts + port).initialize(to: insertsTags?[port] ?? false)
             (strips + port).initialize(to: stripsTags?[port] ?? false)
@@ -27,8 +27,8 @@ public final class ForwardingPlan {
         for port in 0..<portCount {
             (translations + port).initialize(to: TranslateTable(classifier: classifiers[port], actions: actions, mtus: mtus,
                                                                 insertsTags: inserts))
-            (rewrites + port).initialize(to: RewriteTable(classifier: classifiers[port], rules: rulesByPort[port], actions: actions,
-                                                          mtus: mtus, insertsTags: inserts))
+            (rewrites + port).initialize(to: RewriteTable(classifier: classifiers[port], actions: actions, mtus: mtus,
+                                                          insertsTags: inserts))
         }
         tables = ForwardingTables(portCount: portCount, classifiers: classifiers, translations: translations, rewrites: rewrites,
                                   actions: actions, mtus: mtus, insertsTags: inserts, stripsTags: strips)

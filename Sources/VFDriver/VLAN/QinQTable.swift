@@ -34,6 +34,13 @@ public struct QinQTable<Value: BitwiseCopyable> {
         values.deallocate()
     }
 
+    /// Calls `body` with every pair and its value, in no particular order.
+    func forEach(_ body: (_ outer: UInt16, _ inner: UInt16, _ value: Value) -> Void) {
+        for slot in 0...Int(mask) where keys[slot] != Self.empty {
+            body(UInt16(keys[slot] >> 12), UInt16(keys[slot] & 0xfff), values[slot])
+        }
+    }
+
     /// Only the VIDs count: the TCIs' PCP and DEI bits are masked off.
     @inlinable @inline(__always)
     static func key(_ outer: UInt16, _ inner: UInt16) -> UInt32 { UInt32(outer & 0xfff) << 12 | UInt32(inner & 0xfff) }

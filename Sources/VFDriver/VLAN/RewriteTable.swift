@@ -20,8 +20,8 @@ public struct RewriteTable {
 
     /// Entries for the untagged, single-tag push and pop, and double-tag rules of `classifier`;
     /// nil when it has none.
-    init?(classifier: PortClassifier, rules: [(index: Int32, rule: Rule)], actions: UnsafePointer<VLANAction>,
-          mtus: UnsafePointer<Int>, insertsTags: UnsafePointer<Bool>) {
+    init?(classifier: PortClassifier, actions: UnsafePointer<VLANAction>, mtus: UnsafePointer<Int>,
+          insertsTags: UnsafePointer<Bool>) {
         func entry(_ action: VLANAction, receivedTags: Int) -> UInt64 {
             let out = Int(action.outPort)
             let outCount = action.rewrites ? Int(action.outCount) : receivedTags
@@ -47,9 +47,9 @@ public struct RewriteTable {
             }
         }
         var pairEntries: [(outer: UInt16, inner: UInt16, value: UInt64)] = []
-        for (index, rule) in rules {
-            guard case .exact(.double(let outer, let inner)) = rule.match, isCase(actions[Int(index)], receivedTags: 2) else { continue }
-            pairEntries.append((outer, inner, entry(actions[Int(index)], receivedTags: 2)))
+        classifier.double?.forEach { outer, inner, index in
+            let action = actions[Int(index)]
+            if isCase(action, receivedTags: 2) { pairEntries.append((outer, inner, entry(action, receivedTags: 2))) }
         }
         guard !found.isEmpty || !pairEntries.isEmpty else { return nil }
         entries = .allocate(capacity: Self.untaggedIndex + 1)
